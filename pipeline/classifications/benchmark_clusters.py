@@ -1,0 +1,94 @@
+"""US Cluster Mapping Project benchmark cluster definitions (Delgado, Porter & Stern 2016).
+
+The published definitions assign NAICS 2012 six-digit industries to 51 traded and 16
+local clusters. NAICS 2017 data are mapped through a 2017 -> 2012 concordance of the
+codes that changed (``naics_2017_to_2012.csv``); codes unchanged between vintages map
+directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import UserError
+
+CROSSWALK_COLUMNS = [
+    "naics_vintage",
+    "naics",
+    "naics_title",
+    "cluster_code",
+    "cluster_name",
+    "cluster_type",
+]
+
+
+def read_crosswalk(path: Path) -> pd.DataFrame:
+    """The long NAICS -> cluster crosswalk, codes as strings."""
+    crosswalk = pd.read_csv(path, dtype=str)
+    missing = [c for c in CROSSWALK_COLUMNS if c not in crosswalk.columns]
+    if missing:
+        raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
+    return crosswalk
+
+
+def read_concordance(path: Path) -> pd.DataFrame:
+    """NAICS 2017 -> 2012 concordance rows (naics2017, naics2012, primary)."""
+    concordance = pd.read_csv(path, dtype=str)
+    concordance["primary"] = concordance["primary"].str.lower() == "true"
+    return concordance
+
+
+def industry_clusters(
+    industry_codes: pd.Series | list[str],
+    crosswalk: pd.DataFrame,
+    concordance: pd.DataFrame,
+    classification: str = "naics2017",
+) -> pd.DataFrame:
+    """Benchmark cluster of each six-digit industry code.
+
+    Parameters
+    ----------
+    industry_codes : sequence of str
+        Six-digit NAICS codes to map.
+    crosswalk : DataFrame
+        :func:`read_crosswalk` output.
+    concordance : DataFrame
+        :func:`read_concordance` output, used when ``classification`` is naics2017.
+    classification : {'naics2017', 'naics2012'}
+
+    Returns
+    -------
+    DataFrame
+        industry_code, cluster_code (string: '1'..'51' traded, '101'..'116' local),
+        cluster_name, cluster_type, mapped_via ('naics2012' direct or 'concordance'),
+        for every input code that maps; unmapped codes are left out.
+    """
+    if classification not in {"naics2017", "naics2012"}:
+        raise UserError(f"benchmark clusters need NAICS 2012 or 2017 codes, not '{classification}'")
+    clusters_2012 = crosswalk[crosswalk["naics_vintage"] == "2012"].set_index("naics")
+    codes = pd.Index(pd.unique(pd.Series(list(industry_codes), dtype=str)))
+    direct = codes.intersection(clusters_2012.index)
+    mapped = pd.DataFrame({"industry_code": direct, "naics2012": direct, "mapped_via": "naics2012"})
+    if classification == "naics2017":
+        # A 2017 code made of several 2012 codes takes the cluster of its primary source.
+        changed = concordance[
+            concordance["primary"] & concordance["naics2017"].isin(codes.difference(direct))
+        ]
+        via = pd.DataFrame(
+            {
+                "industry_code": changed["naics2017"].to_numpy(),
+                "naics2012": changed["naics2012"].to_numpy(),
+                "mapped_via": "concordance",
+            }
+        )
+        mapped = pd.concat([mapped, via], ignore_index=True)
+    mapped = mapped.merge(
+        clusters_2012[["cluster_code", "cluster_name", "cluster_type"]],
+        left_on="naics2012",
+        right_index=True,
+        how="inner",
+    )
+    columns = ["industry_code", "cluster_code", "cluster_name", "cluster_type", "mapped_via"]
+    return mapped[columns].sort_values("industry_code", ignore_index=True)

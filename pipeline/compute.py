@@ -1,0 +1,43 @@
+"""The dask.distributed client: a LocalCluster, or an existing scheduler by address.
+
+The same pipeline runs on one laptop and on a multi-node cluster: pass ``--scheduler
+tcp://host:8786`` (or set ``DASK_SCHEDULER_ADDRESS``, or ``compute.scheduler`` in
+params.yaml) and the stages submit their work there instead of starting local workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from distributed import Client, LocalCluster
+
+from pipeline.config import ComputeSettings
+
+
+def scheduler_address(settings: ComputeSettings, override: str | None = None) -> str | None:
+    """The scheduler to use: ``override``, then DASK_SCHEDULER_ADDRESS, then params.yaml."""
+    return override or os.environ.get("DASK_SCHEDULER_ADDRESS") or settings.scheduler
+
+
+@contextmanager
+def dask_client(settings: ComputeSettings, override: str | None = None) -> Iterator[Client]:
+    """Yield a connected client; a LocalCluster is started and closed when no address is set."""
+    address = scheduler_address(settings, override)
+    if address:
+        with Client(address, timeout="30s") as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=settings.n_workers,
+            threads_per_worker=settings.threads_per_worker,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

@@ -1,0 +1,36 @@
+"""Progress reporting for long stages: a bar per stage on stderr (quiet when not a terminal)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from tqdm.auto import tqdm
+
+
+@contextmanager
+def steps(title: str, total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar of ``total`` steps; call the yielded function after each step."""
+    started = time.perf_counter()
+    bar = tqdm(
+        total=total,
+        desc=title,
+        unit="step",
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+        disable=None,
+    )
+
+    def advance(message: str) -> None:
+        bar.set_postfix_str(message[:60])
+        bar.update(1)
+        bar.write(f"{title}: {message}", file=sys.stderr)
+
+    try:
+        yield advance
+    finally:
+        bar.close()
+    print(f"{title}: done in {time.perf_counter() - started:.1f} s", file=sys.stderr)

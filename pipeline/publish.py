@@ -1,0 +1,347 @@
+"""Atomic writers, the data dictionary and the run metrics.
+
+Every output is written to a temporary file in the destination folder, flushed to disk and
+renamed over the target (``os.replace`` is atomic on POSIX), so an interrupted or failed
+stage leaves the previous output intact and no partial file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+
+@contextmanager
+def atomic_path(target: str | Path):
+    """Yield a temporary path beside ``target``; rename it over ``target`` on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        with open(temporary, "rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _write(target: str | Path, writer: Callable[[Path], Any]) -> Path:
+    with atomic_path(target) as temporary:
+        writer(temporary)
+    return Path(target)
+
+
+def write_table(table: pd.DataFrame, target: str | Path) -> Path:
+    """Write a plain Parquet table atomically (zstd, no pandas index)."""
+    return _write(target, lambda path: table.to_parquet(path, index=False, compression="zstd"))
+
+
+def write_geotable(table: gpd.GeoDataFrame, target: str | Path) -> Path:
+    """Write a GeoParquet table atomically; the CRS travels in the ``geo`` metadata."""
+    return _write(target, lambda path: table.to_parquet(path, index=False, compression="zstd"))
+
+
+def write_text(text: str, target: str | Path) -> Path:
+    """Write a UTF-8 text file atomically."""
+    return _write(target, lambda path: path.write_text(text, encoding="utf-8"))
+
+
+def write_json(payload: Any, target: str | Path) -> Path:
+    """Write JSON atomically (sorted keys, two-space indent)."""
+    return write_text(
+        json.dumps(payload, indent=2, sort_keys=True, default=_json_default) + "\n", target
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+# Data dictionary: table -> (description, {column: (type, unit, meaning)}).
+DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
+    "employment.parquet": (
+        "Canonical region x industry x year counts, as read from the source (ingest).",
+        {
+            "region_id": (
+                "string",
+                "code",
+                "Region code (CBSA, county FIPS, state FIPS, NUTS, ...), leading zeros kept",
+            ),
+            "industry_code": (
+                "string",
+                "code",
+                "Industry code in `classification`; '00' is the all-industry total",
+            ),
+            "industry_level": (
+                "int8",
+                "digits",
+                "0 for the total, 2 (sector, incl. ranges such as 31-33) to 6",
+            ),
+            "year": ("int16", "year", "Reference year"),
+            "employment": (
+                "float64",
+                "jobs",
+                "Employment (CBP: mid-March paid employees); null if not published",
+            ),
+            "establishments": (
+                "float64",
+                "establishments",
+                "Number of establishments; null if unknown",
+            ),
+            "classification": (
+                "string",
+                "",
+                "Industry classification of industry_code (naics2017, ...)",
+            ),
+        },
+    ),
+    "regions.parquet": (
+        "Region boundaries (GeoParquet, EPSG:4326). CBSAs are unions of their member counties.",
+        {
+            "region_id": ("string", "code", "Region code, as in employment.parquet"),
+            "name": (
+                "string",
+                "",
+                "Region name; '(boundary unknown)' when no delineation knows it",
+            ),
+            "n_counties": ("int32", "counties", "Member counties (0 when the boundary is unknown)"),
+            "geometry": (
+                "geometry",
+                "EPSG:4326",
+                "(Multi)polygon; null when the boundary is unknown",
+            ),
+        },
+    ),
+    "spatial_weights.parquet": (
+        "Binary contiguity between regions, used by every spatial statistic (row-standardised there).",
+        {
+            "focal": ("string", "code", "Region id"),
+            "neighbor": ("string", "code", "A neighbouring region id (both directions listed)"),
+            "weight": (
+                "float64",
+                "",
+                "1 for neighbours; a self-pair with 0 marks a region with no neighbour",
+            ),
+        },
+    ),
+    "location_quotients.parquet": (
+        "Location quotients for every region x industry x year (measure).",
+        {
+            "region_id": ("string", "code", "Region id"),
+            "industry_code": ("string", "code", "Industry code"),
+            "industry_level": ("int8", "digits", "Industry code level (2-6)"),
+            "year": ("int16", "year", "Reference year"),
+            "employment": ("float64", "jobs", "e_ri"),
+            "establishments": ("float64", "establishments", "Establishments in the cell"),
+            "region_employment": (
+                "float64",
+                "jobs",
+                "e_r, the LQ denominator (params measure.lq_denominator)",
+            ),
+            "lq": ("float64", "ratio", "(e_ri / e_r) / (e_i / E); > 1 means specialised"),
+            "lq_establishments": (
+                "float64",
+                "ratio",
+                "The same quotient computed on establishment counts",
+            ),
+        },
+    ),
+    "industry_clusters.parquet": (
+        "Benchmark cluster of each six-digit industry (US Cluster Mapping definitions).",
+        {
+            "industry_code": (
+                "string",
+                "code",
+                "Six-digit industry code of the dataset's classification",
+            ),
+            "cluster_code": ("string", "code", "Benchmark cluster: 1-51 traded, 101-116 local"),
+            "cluster_name": ("string", "", "Benchmark cluster name"),
+            "cluster_type": ("string", "", "traded or local"),
+            "mapped_via": (
+                "string",
+                "",
+                "naics2012 (same code) or concordance (NAICS 2017 code changed)",
+            ),
+        },
+    ),
+    "cluster_strength.parquet": (
+        "Every region x benchmark cluster x year with employment, its LQ and the two notability rules.",
+        {
+            "region_id": ("string", "code", "Region id"),
+            "cluster_code": ("string", "code", "Benchmark cluster code"),
+            "cluster_name": ("string", "", "Benchmark cluster name"),
+            "cluster_type": ("string", "", "traded or local"),
+            "year": ("int16", "year", "Reference year"),
+            "employment": (
+                "float64",
+                "jobs",
+                "Sum of the cluster's six-digit industries in the region",
+            ),
+            "establishments": (
+                "float64",
+                "establishments",
+                "Sum of establishments of those industries",
+            ),
+            "region_employment": ("float64", "jobs", "The region's all-industry employment"),
+            "lq": ("float64", "ratio", "Cluster LQ (e_rc / e_r) / (e_c / E)"),
+            "focus": (
+                "float64",
+                "share",
+                "e_rc / e_r, the cluster's share of the region's employment",
+            ),
+            "strong": (
+                "bool",
+                "",
+                "US Cluster Mapping strong-cluster rule (params cluster.strong)",
+            ),
+            "star_size": (
+                "bool",
+                "",
+                "Employment in the top 10 % of all pairs (params cluster.stars)",
+            ),
+            "star_specialisation": ("bool", "", "LQ >= 2"),
+            "star_focus": ("bool", "", "Focus in the top 10 % of all pairs"),
+            "stars": ("int8", "stars", "European Cluster Observatory stars, 0-3"),
+        },
+    ),
+    "regional_clusters.parquet": (
+        "Identified regional clusters (GeoParquet): notable pairs of one cluster merged across adjacent regions, labelled.",
+        {
+            "regional_cluster_id": ("string", "id", "<year>-<cluster code>-<rank by employment>"),
+            "year": ("int16", "year", "Reference year"),
+            "cluster_code": ("string", "code", "Benchmark cluster code"),
+            "cluster_name": ("string", "", "Benchmark cluster name"),
+            "cluster_type": ("string", "", "traded or local"),
+            "region_ids": ("list<string>", "codes", "Member regions, sorted"),
+            "n_regions": ("int32", "regions", "Number of member regions"),
+            "employment": ("float64", "jobs", "Cluster employment in the member regions"),
+            "establishments": (
+                "float64",
+                "establishments",
+                "Cluster establishments in the member regions",
+            ),
+            "region_employment": (
+                "float64",
+                "jobs",
+                "All-industry employment of the member regions",
+            ),
+            "lq": ("float64", "ratio", "LQ of the merged regional cluster"),
+            "max_stars": ("int8", "stars", "Most stars of any member pair"),
+            "selected_by": (
+                "string",
+                "",
+                "Why members were chosen: strong, stars, or strong+stars",
+            ),
+            "top_industries": (
+                "list<string>",
+                "codes",
+                "Largest six-digit industries by employment, largest first",
+            ),
+            "technology_score": (
+                "float64",
+                "share",
+                "Employment share in technology industries (params label)",
+            ),
+            "production_score": (
+                "float64",
+                "share",
+                "Employment share in goods-producing sectors (params label)",
+            ),
+            "label": (
+                "string",
+                "",
+                "technology, industrial-production or other (rule in params label)",
+            ),
+            "geometry": (
+                "geometry",
+                "EPSG:4326",
+                "Union of member regions; null when no member has a boundary",
+            ),
+        },
+    ),
+    "regional_cluster_industries.parquet": (
+        "Industry composition of each regional cluster (what the label is computed from).",
+        {
+            "regional_cluster_id": ("string", "id", "Regional cluster id"),
+            "industry_code": ("string", "code", "Six-digit industry code"),
+            "employment": ("float64", "jobs", "Its employment in the member regions"),
+        },
+    ),
+    "metrics.json": (
+        "Run metrics tracked by `dvc metrics` (counts, unmapped share).",
+        {},
+    ),
+}
+
+
+def data_dictionary_markdown(dataset: str) -> str:
+    """The data dictionary of every published table, as Markdown."""
+    lines = [
+        f"# Data dictionary: `data/processed/{dataset}/`",
+        "",
+        "Written by `regclust publish`. Parquet tables read with pandas/pyarrow; `*.parquet` with a",
+        "geometry column are GeoParquet (read with `geopandas.read_parquet`).",
+        "",
+    ]
+    for table, (description, columns) in DATA_DICTIONARY.items():
+        lines += [f"## `{table}`", "", description, ""]
+        if columns:
+            lines += ["| column | type | unit | meaning |", "|---|---|---|---|"]
+            lines += [
+                f"| `{name}` | {kind} | {unit} | {meaning} |"
+                for name, (kind, unit, meaning) in columns.items()
+            ]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def run_metrics(
+    employment: pd.DataFrame,
+    location_quotients: pd.DataFrame,
+    industry_clusters: pd.DataFrame,
+    cluster_strength: pd.DataFrame,
+    regional: pd.DataFrame,
+    regions: gpd.GeoDataFrame,
+) -> dict[str, Any]:
+    """Counts that summarise a run, for ``dvc metrics show``."""
+    detail = employment[employment["industry_level"] == employment["industry_level"].max()]
+    mapped = detail["industry_code"].isin(industry_clusters["industry_code"])
+    detail_total = float(detail["employment"].sum())
+    unmapped_share = (
+        float(detail.loc[~mapped, "employment"].sum()) / detail_total if detail_total else 0.0
+    )
+    labels = regional["label"].value_counts().to_dict() if len(regional) else {}
+    return {
+        "regions": int(employment["region_id"].nunique()),
+        "regions_without_boundary": int(regions.geometry.isna().sum()),
+        "industries": int(
+            employment.loc[employment["industry_level"] > 0, "industry_code"].nunique()
+        ),
+        "years": sorted(int(y) for y in employment["year"].unique()),
+        "rows_employment": int(len(employment)),
+        "rows_location_quotients": int(len(location_quotients)),
+        "mapped_industries": int(industry_clusters["industry_code"].nunique()),
+        "unmapped_employment_share": round(unmapped_share, 6),
+        "strong_pairs": int(cluster_strength["strong"].sum()),
+        "pairs_with_2plus_stars": int((cluster_strength["stars"] >= 2).sum()),
+        "regional_clusters": int(len(regional)),
+        "regional_clusters_by_label": {
+            label: int(labels.get(label, 0))
+            for label in ("technology", "industrial-production", "other")
+        },
+    }

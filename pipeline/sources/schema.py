@@ -1,0 +1,64 @@
+"""The canonical employment table every reader returns, and its pandera schema.
+
+One row per region x industry x year. ``industry_level`` is 0 for the all-industry total
+row (code ``total_code``), 2 for sectors (including ranges such as ``31-33``), up to 6.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from pipeline.errors import UserError
+
+TOTAL_CODE = "00"
+
+EMPLOYMENT_COLUMNS = [
+    "region_id",
+    "industry_code",
+    "industry_level",
+    "year",
+    "employment",
+    "establishments",
+    "classification",
+]
+
+EMPLOYMENT_SCHEMA = pa.DataFrameSchema(
+    {
+        "region_id": pa.Column(str, nullable=False),
+        "industry_code": pa.Column(str, nullable=False),
+        "industry_level": pa.Column("int8", pa.Check.in_range(0, 6)),
+        "year": pa.Column("int16"),
+        "employment": pa.Column("float64", pa.Check.ge(0), nullable=True),
+        "establishments": pa.Column("float64", pa.Check.ge(0), nullable=True),
+        "classification": pa.Column(str),
+    },
+    unique=["region_id", "industry_code", "year"],
+    strict=False,
+    coerce=False,
+)
+
+
+def check_employment(employment: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Validate a canonical employment table, raising a one-line :class:`UserError`."""
+    try:
+        return EMPLOYMENT_SCHEMA.validate(employment, lazy=False)
+    except (pa.errors.SchemaError, pa.errors.SchemaErrors) as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise UserError(f"{source}: does not match the employment schema: {first_line}") from error
+
+
+def canonical_employment(table: pd.DataFrame) -> pd.DataFrame:
+    """Order columns and set the canonical dtypes (codes as strings, counts as float64)."""
+    employment = pd.DataFrame(
+        {
+            "region_id": table["region_id"].astype(str),
+            "industry_code": table["industry_code"].astype(str),
+            "industry_level": table["industry_level"].astype("int8"),
+            "year": table["year"].astype("int16"),
+            "employment": pd.to_numeric(table["employment"]).astype("float64"),
+            "establishments": pd.to_numeric(table["establishments"]).astype("float64"),
+            "classification": table["classification"].astype(str),
+        }
+    )
+    return employment.sort_values(["year", "region_id", "industry_code"], ignore_index=True)

@@ -1,0 +1,65 @@
+"""US Census County Business Patterns (CBP) readers -> the canonical employment table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import UserError
+from pipeline.sources.schema import TOTAL_CODE, canonical_employment
+
+CBSA_COLUMNS = ["year", "cbsa_code", "naics_code", "naics_level", "emp", "est"]
+
+
+def cbsa_employment(cbp: pd.DataFrame) -> pd.DataFrame:
+    """Turn the CBP metro/micro (CBSA) extract into the canonical employment table.
+
+    Parameters
+    ----------
+    cbp : DataFrame
+        Columns ``year, cbsa_code, naics_code, naics_level, emp, est`` as published by the
+        Census CBP API (``naics_code`` '00' is the all-sector total; range sectors such as
+        '31-33' are level 2).
+
+    Returns
+    -------
+    DataFrame
+        The canonical table: region_id (5-digit CBSA code), industry_code (NAICS 2017),
+        industry_level (0 for the total), year, employment, establishments, classification.
+    """
+    missing = [column for column in CBSA_COLUMNS if column not in cbp.columns]
+    if missing:
+        raise UserError(
+            f"CBP CBSA table: missing column(s) {', '.join(missing)}; "
+            f"expected {', '.join(CBSA_COLUMNS)}"
+        )
+    industry_code = cbp["naics_code"].astype(str)
+    industry_level = cbp["naics_level"].astype("int8").where(industry_code != TOTAL_CODE, 0)
+    return canonical_employment(
+        pd.DataFrame(
+            {
+                "region_id": cbp["cbsa_code"].astype(str).str.zfill(5),
+                "industry_code": industry_code,
+                "industry_level": industry_level,
+                "year": cbp["year"],
+                "employment": cbp["emp"].astype("float64"),
+                "establishments": cbp["est"].astype("float64"),
+                "classification": "naics2017",
+            }
+        )
+    )
+
+
+def read_cbp_cbsa(path: Path) -> pd.DataFrame:
+    """Read the CBP CBSA Parquet extract and return the canonical employment table."""
+    try:
+        cbp = pd.read_parquet(path)
+    except FileNotFoundError as error:
+        raise UserError(f"{path}: not found; restore it from git (data/raw is tracked)") from error
+    except Exception as error:  # pyarrow raises several types for corrupt files
+        raise UserError(f"{path}: not a readable Parquet file ({error}); replace it") from error
+    try:
+        return cbsa_employment(cbp)
+    except UserError as error:
+        raise UserError(f"{path}: {error}") from error

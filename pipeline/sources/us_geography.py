@@ -1,0 +1,146 @@
+"""US region geometries and contiguity: counties -> metro/micro areas (CBSAs).
+
+A CBSA is a union of whole counties (OMB delineation), so its boundary is the union of
+its member counties and two CBSAs are neighbours when any of their counties are
+(Census county adjacency file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import UserError
+
+WGS84 = "EPSG:4326"
+
+
+def read_county_geometry(path: Path) -> gpd.GeoDataFrame:
+    """County polygons with a 5-digit ``county_fips`` column, in EPSG:4326."""
+    counties = gpd.read_file(path)
+    if "id" in counties.columns:
+        fips = counties["id"].astype(str)
+    elif {"STATE", "COUNTY"} <= set(counties.columns):
+        fips = counties["STATE"].astype(str) + counties["COUNTY"].astype(str)
+    else:
+        raise UserError(f"{path}: no county FIPS field ('id' or STATE+COUNTY); use a Census file")
+    counties = gpd.GeoDataFrame({"county_fips": fips.str.zfill(5)}, geometry=counties.geometry)
+    return counties.to_crs(WGS84) if counties.crs is not None else counties.set_crs(WGS84)
+
+
+def read_delineation(path: Path) -> pd.DataFrame:
+    """OMB county -> CBSA delineation with string codes."""
+    delineation = pd.read_csv(path, dtype=str)
+    needed = {"county_fips", "cbsa_code", "cbsa_title"}
+    if not needed <= set(delineation.columns):
+        missing = ", ".join(sorted(needed - set(delineation.columns)))
+        raise UserError(f"{path}: missing column(s) {missing}")
+    return delineation
+
+
+def cbsa_regions(
+    region_ids: pd.Index | list[str],
+    counties: gpd.GeoDataFrame,
+    delineation: pd.DataFrame,
+) -> gpd.GeoDataFrame:
+    """One row per CBSA in ``region_ids``: region_id, name, n_counties, geometry.
+
+    The geometry is the union of member-county polygons. A CBSA absent from the
+    delineation (CBP tabulates some areas on an older vintage) keeps an empty geometry and
+    the name 'CBSA <code> (boundary unknown)', so that it is still measured but left out of
+    spatial statistics.
+    """
+    members = delineation.merge(counties, on="county_fips", how="inner")
+    members = gpd.GeoDataFrame(members, geometry="geometry", crs=counties.crs)
+    dissolved = members.dissolve(
+        by="cbsa_code", aggfunc={"cbsa_title": "first", "county_fips": "count"}
+    )
+    dissolved = dissolved.rename(columns={"cbsa_title": "name", "county_fips": "n_counties"})
+    regions = pd.DataFrame({"region_id": pd.Index(sorted(set(region_ids)), dtype=str)})
+    regions = regions.merge(
+        dissolved.reset_index().rename(columns={"cbsa_code": "region_id"}),
+        on="region_id",
+        how="left",
+    )
+    unknown = regions["name"].isna()
+    regions.loc[unknown, "name"] = (
+        "CBSA " + regions.loc[unknown, "region_id"] + " (boundary unknown)"
+    )
+    regions["n_counties"] = regions["n_counties"].fillna(0).astype("int32")
+    regions["geometry"] = regions["geometry"].where(~unknown, None)
+    result = gpd.GeoDataFrame(regions, geometry="geometry", crs=counties.crs)
+    result["geometry"] = result.geometry.make_valid()
+    return result[["region_id", "name", "n_counties", "geometry"]]
+
+
+def county_neighbours(adjacency: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.DataFrame:
+    """County pairs (county_fips, neighbor_fips) that share a boundary or a point.
+
+    Pairs come from the Census adjacency file; counties it does not list (for example
+    Connecticut's old counties in the 2023 file) take their neighbours from the polygons
+    (queen contiguity: shared boundary point).
+    """
+    pairs = adjacency[["county_fips", "neighbor_fips"]].astype(str)
+    unlisted = counties[~counties["county_fips"].isin(pairs["county_fips"])]
+    if len(unlisted):
+        candidates = gpd.sjoin(unlisted, counties, predicate="intersects", how="inner")
+        geometric = pd.DataFrame(
+            {
+                "county_fips": candidates["county_fips_left"].to_numpy(),
+                "neighbor_fips": candidates["county_fips_right"].to_numpy(),
+            }
+        )
+        reverse = geometric.rename(
+            columns={"county_fips": "neighbor_fips", "neighbor_fips": "county_fips"}
+        )
+        pairs = pd.concat([pairs, geometric, reverse], ignore_index=True)
+    pairs = pairs[pairs["county_fips"] != pairs["neighbor_fips"]]
+    return pairs.drop_duplicates(ignore_index=True)
+
+
+def region_contiguity(
+    county_pairs: pd.DataFrame,
+    county_to_region: pd.DataFrame,
+    region_ids: pd.Index | list[str],
+) -> pd.DataFrame:
+    """Binary contiguity between regions made of whole counties.
+
+    Two regions are neighbours when a county of one touches a county of the other.
+
+    Parameters
+    ----------
+    county_pairs : DataFrame
+        county_fips, neighbor_fips.
+    county_to_region : DataFrame
+        county_fips, region_id.
+    region_ids : sequence of str
+        Every region to include; a region with no neighbour is kept as libpysal's isolate
+        convention, a self-pair with weight 0.
+
+    Returns
+    -------
+    DataFrame
+        focal, neighbor, weight (1.0 for neighbours, 0.0 for isolates), sorted, symmetric.
+    """
+    lookup = county_to_region.set_index("county_fips")["region_id"]
+    focal = county_pairs["county_fips"].map(lookup)
+    neighbor = county_pairs["neighbor_fips"].map(lookup)
+    pairs = pd.DataFrame({"focal": focal, "neighbor": neighbor}).dropna()
+    pairs = pairs[pairs["focal"] != pairs["neighbor"]]
+    both_ways = pd.concat(
+        [pairs, pairs.rename(columns={"focal": "neighbor", "neighbor": "focal"})], ignore_index=True
+    )
+    wanted = pd.Index(sorted(set(region_ids)), dtype=str)
+    both_ways = both_ways[both_ways["focal"].isin(wanted) & both_ways["neighbor"].isin(wanted)]
+    both_ways = both_ways.drop_duplicates().assign(weight=1.0)
+    isolates = wanted.difference(pd.Index(both_ways["focal"].unique()))
+    isolated = pd.DataFrame(
+        {"focal": isolates, "neighbor": isolates, "weight": np.zeros(len(isolates))}
+    )
+    weights = pd.concat([both_ways, isolated], ignore_index=True)
+    weights["focal"] = weights["focal"].astype(str)
+    weights["neighbor"] = weights["neighbor"].astype(str)
+    return weights.sort_values(["focal", "neighbor"], ignore_index=True)

@@ -1,0 +1,161 @@
+"""Stage entry points: read a stage's inputs, call the library, write its outputs atomically.
+
+These are the only functions (with the CLI) that touch disk. Each DVC stage runs one of
+them through ``regclust <stage>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import dask.dataframe as dd
+import geopandas as gpd
+import pandas as pd
+
+from pipeline import publish
+from pipeline.classifications.benchmark_clusters import (
+    industry_clusters,
+    read_concordance,
+    read_crosswalk,
+)
+from pipeline.classifications.technology import read_technology_lists, technology_prefixes
+from pipeline.clusters.labels import ClusterLabeller, label_regional_clusters
+from pipeline.clusters.regional import notable_pairs, regional_clusters
+from pipeline.clusters.strength import cluster_employment, score_clusters
+from pipeline.compute import dask_client
+from pipeline.config import Settings
+from pipeline.errors import UserError
+from pipeline.measures.specialization import location_quotients, region_totals
+from pipeline.progress import steps
+from pipeline.sources.registry import ingest
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a dataset's tables live."""
+
+    processed: Path
+    interim: Path
+
+    @classmethod
+    def for_dataset(cls, dataset: str, root: Path = Path("data")) -> Layout:
+        return cls(processed=root / "processed" / dataset, interim=root / "interim" / dataset)
+
+    def table(self, name: str) -> Path:
+        return self.processed / name
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise UserError(f"{path}: not found; run the earlier stages first (dvc repro)")
+    return pd.read_parquet(path)
+
+
+def _read_geo(path: Path) -> gpd.GeoDataFrame:
+    if not path.exists():
+        raise UserError(f"{path}: not found; run the earlier stages first (dvc repro)")
+    return gpd.read_parquet(path)
+
+
+def run_ingest(settings: Settings, dataset: str, layout: Layout) -> None:
+    """raw files -> employment.parquet, regions.parquet, spatial_weights.parquet."""
+    config = settings.dataset(dataset)
+    with steps(f"ingest {dataset}", 2) as step:
+        result = ingest(config.source, Path(config.raw))
+        step("read and checked raw files")
+        publish.write_table(result.employment, layout.table("employment.parquet"))
+        publish.write_geotable(result.regions, layout.table("regions.parquet"))
+        publish.write_table(result.weights, layout.table("spatial_weights.parquet"))
+        step("wrote employment, regions, spatial_weights")
+
+
+def run_measure(
+    settings: Settings, dataset: str, layout: Layout, scheduler: str | None = None
+) -> None:
+    """employment.parquet -> location_quotients.parquet, computed on a dask.distributed cluster."""
+    source = layout.table("employment.parquet")
+    if not source.exists():
+        raise UserError(f"{source}: not found; run 'regclust ingest --dataset {dataset}' first")
+    with steps(f"measure {dataset}", 3) as step, dask_client(settings.compute, scheduler) as client:
+        step(f"dask client ready ({client.scheduler.address})")
+        employment = dd.read_parquet(source)
+        quotients = location_quotients(employment, settings.measure.lq_denominator)
+        result = client.compute(quotients).result()
+        result = result.sort_values(["year", "region_id", "industry_code"], ignore_index=True)
+        step(f"location quotients for {len(result):,} cells")
+        publish.write_table(result, layout.table("location_quotients.parquet"))
+        step("wrote location_quotients")
+
+
+def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
+    """Benchmark clusters -> industry_clusters, cluster_strength, regional clusters (unlabelled)."""
+    config = settings.dataset(dataset)
+    rules = settings.cluster
+    with steps(f"cluster {dataset}", 4) as step:
+        employment = _read(layout.table("employment.parquet"))
+        regions = _read_geo(layout.table("regions.parquet"))
+        weights = _read(layout.table("spatial_weights.parquet"))
+        detail = employment[employment["industry_level"] == 6]
+        mapping = industry_clusters(
+            detail["industry_code"].unique(),
+            read_crosswalk(Path(settings.classifications) / "uscmp_cluster_naics_crosswalk.csv"),
+            read_concordance(Path(settings.classifications) / "naics_2017_to_2012.csv"),
+            config.classification,
+        )
+        step(f"mapped {len(mapping)} industries to benchmark clusters")
+        strength = cluster_employment(detail, mapping, region_totals(employment))
+        scored = score_clusters(strength, rules.strong, rules.stars)
+        step(f"{int(scored['strong'].sum())} strong region x cluster pairs")
+        notable = notable_pairs(scored, rules.regional.min_stars, rules.regional.cluster_types)
+        regional, composition = regional_clusters(
+            notable, weights, detail, mapping, regions, rules.regional.top_industries
+        )
+        step(f"{len(regional)} regional clusters")
+        publish.write_table(mapping, layout.table("industry_clusters.parquet"))
+        publish.write_table(scored, layout.table("cluster_strength.parquet"))
+        publish.write_table(composition, layout.table("regional_cluster_industries.parquet"))
+        publish.write_geotable(regional, layout.interim / "regional_clusters.parquet")
+
+
+def run_label(settings: Settings, dataset: str, layout: Layout) -> None:
+    """Unlabelled regional clusters -> regional_clusters.parquet with label and scores."""
+    label = settings.label
+    with steps(f"label {dataset}", 1) as step:
+        regional = _read_geo(layout.interim / "regional_clusters.parquet")
+        composition = _read(layout.table("regional_cluster_industries.parquet"))
+        prefixes = technology_prefixes(
+            read_technology_lists(Path(settings.classifications) / "hightech_naics_lists.csv"),
+            label.technology_list,
+            label.technology_levels,
+            label.technology_exclude,
+        )
+        labeller = ClusterLabeller(
+            prefixes,
+            label.production_sectors,
+            label.technology_share_min,
+            label.production_share_min,
+        )
+        labelled = label_regional_clusters(regional, composition, labeller)
+        publish.write_geotable(labelled, layout.table("regional_clusters.parquet"))
+        counts = labelled["label"].value_counts().to_dict()
+        step("labelled " + ", ".join(f"{n} {name}" for name, n in sorted(counts.items())))
+
+
+def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
+    """metrics.json and the data dictionary for the dataset's published tables."""
+    with steps(f"publish {dataset}", 1) as step:
+        metrics = publish.run_metrics(
+            _read(layout.table("employment.parquet")),
+            _read(layout.table("location_quotients.parquet")),
+            _read(layout.table("industry_clusters.parquet")),
+            _read(layout.table("cluster_strength.parquet")),
+            _read_geo(layout.table("regional_clusters.parquet")),
+            _read_geo(layout.table("regions.parquet")),
+        )
+        metrics["dataset"] = dataset
+        publish.write_json(metrics, layout.table("metrics.json"))
+        publish.write_text(
+            publish.data_dictionary_markdown(dataset), layout.table("data_dictionary.md")
+        )
+        step(f"metrics: {metrics['regional_clusters']} regional clusters")

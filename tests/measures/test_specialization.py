@@ -1,0 +1,79 @@
+"""Location quotients: textbook fixture, hand-worked example, and the weighted-mean identity."""
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.measures.specialization import location_quotients, locq, region_totals
+
+
+def test_locq_textbook_fixture():
+    # REAT (Wieland 2019) locq example: 0.3847623.
+    assert locq(1714, 79006, 879213, 15593224) == pytest.approx(0.3847623, abs=5e-8)
+
+
+def _toy_employment() -> pd.DataFrame:
+    # Region A: total 100 = X 30 + Y 70; region B: total 300 = X 10 + Y 290.
+    rows = [
+        ("A", "00", 0, 100, 10),
+        ("A", "11", 2, 30, 3),
+        ("A", "22", 2, 70, 7),
+        ("B", "00", 0, 300, 20),
+        ("B", "11", 2, 10, 1),
+        ("B", "22", 2, 290, 19),
+    ]
+    table = pd.DataFrame(
+        rows,
+        columns=["region_id", "industry_code", "industry_level", "employment", "establishments"],
+    )
+    table["industry_level"] = table["industry_level"].astype("int8")
+    table["year"] = np.int16(2019)
+    table["employment"] = table["employment"].astype(float)
+    table["establishments"] = table["establishments"].astype(float)
+    table["classification"] = "naics2017"
+    return table
+
+
+def test_location_quotients_hand_worked():
+    lq = location_quotients(_toy_employment()).set_index(["region_id", "industry_code"])
+    # LQ_A,X = (30/100) / (40/400) = 3; LQ_B,X = (10/300) / 0.1 = 1/3; LQ_A,Y = 0.7 / 0.9.
+    assert lq.loc[("A", "11"), "lq"] == pytest.approx(3.0)
+    assert lq.loc[("B", "11"), "lq"] == pytest.approx(1 / 3)
+    assert lq.loc[("A", "22"), "lq"] == pytest.approx(0.7 / 0.9)
+    # Establishments: (3/10) / (4/30) = 2.25.
+    assert lq.loc[("A", "11"), "lq_establishments"] == pytest.approx(2.25)
+    assert "00" not in lq.index.get_level_values("industry_code")
+
+
+def test_level_denominator_uses_published_detail():
+    lq = location_quotients(_toy_employment(), denominator="level").set_index(
+        ["region_id", "industry_code"]
+    )
+    assert lq.loc[("A", "11"), "region_employment"] == 100
+    assert lq.loc[("A", "11"), "lq"] == pytest.approx(3.0)
+
+
+def test_dask_equals_pandas():
+    employment = _toy_employment()
+    expected = location_quotients(employment)
+    got = location_quotients(dd.from_pandas(employment, npartitions=2)).compute()
+    got = got.sort_values(["year", "region_id", "industry_code"], ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_weighted_mean_lq_is_one_on_real_data(cbp_subset):
+    lq = location_quotients(cbp_subset)
+    weights = region_totals(cbp_subset).set_index("region_id")["region_employment"]
+    national = weights.sum()
+    for code in ["3364", "5112", "31-33", "722511"]:
+        one = lq[lq["industry_code"] == code].set_index("region_id")["lq"]
+        weighted = (one * weights.reindex(one.index)).sum() / national
+        assert weighted == pytest.approx(1.0, rel=1e-12)
+
+
+def test_unknown_denominator_is_a_user_error():
+    from pipeline.errors import UserError
+
+    with pytest.raises(UserError, match="lq_denominator"):
+        location_quotients(_toy_employment(), denominator="traded-ish")

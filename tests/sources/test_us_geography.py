@@ -1,0 +1,75 @@
+"""CBSA boundaries and contiguity built from counties."""
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import box
+
+from pipeline.sources.us_geography import cbsa_regions, county_neighbours, region_contiguity
+
+
+def _counties():
+    # Four unit squares in a row, and one far away.
+    shapes = [
+        box(0, 0, 1, 1),
+        box(1, 0, 2, 1),
+        box(2, 0, 3, 1),
+        box(3, 0, 4, 1),
+        box(10, 10, 11, 11),
+    ]
+    return gpd.GeoDataFrame(
+        {"county_fips": ["01001", "01003", "01005", "01007", "01009"]},
+        geometry=shapes,
+        crs="EPSG:4326",
+    )
+
+
+def test_region_contiguity_from_counties():
+    pairs = pd.DataFrame(
+        {"county_fips": ["01001", "01003", "01005"], "neighbor_fips": ["01003", "01005", "01007"]}
+    )
+    county_to_region = pd.DataFrame(
+        {
+            "county_fips": ["01001", "01003", "01005", "01007", "01009"],
+            "region_id": ["A", "A", "B", "C", "D"],
+        }
+    )
+    weights = region_contiguity(pairs, county_to_region, ["A", "B", "C", "D"])
+    edges = set(
+        zip(
+            weights.loc[weights["weight"] > 0, "focal"],
+            weights.loc[weights["weight"] > 0, "neighbor"],
+            strict=True,
+        )
+    )
+    assert edges == {("A", "B"), ("B", "A"), ("B", "C"), ("C", "B")}
+    # D has no neighbour: libpysal's isolate convention, a zero self-weight.
+    assert weights[weights["focal"] == "D"][["neighbor", "weight"]].values.tolist() == [["D", 0.0]]
+
+
+def test_counties_missing_from_adjacency_file_use_geometry():
+    counties = _counties()
+    listed = pd.DataFrame({"county_fips": ["01001", "01003"], "neighbor_fips": ["01003", "01001"]})
+    pairs = county_neighbours(listed, counties)
+    found = set(zip(pairs["county_fips"], pairs["neighbor_fips"], strict=True))
+    assert (
+        ("01005", "01007") in found and ("01007", "01005") in found and ("01003", "01005") in found
+    )
+    assert not any("01009" in pair for pair in found)
+
+
+def test_cbsa_regions_union_and_unknown_boundary():
+    delineation = pd.DataFrame(
+        {
+            "county_fips": ["01001", "01003", "01005"],
+            "cbsa_code": ["10000", "10000", "20000"],
+            "cbsa_title": ["Two, AL", "Two, AL", "One, AL"],
+        }
+    )
+    regions = cbsa_regions(["10000", "20000", "99999"], _counties(), delineation).set_index(
+        "region_id"
+    )
+    assert regions.loc["10000", "geometry"].area == 2
+    assert regions.loc["10000", "n_counties"] == 2
+    assert regions.loc["99999", "geometry"] is None
+    assert "boundary unknown" in regions.loc["99999", "name"]
+    assert regions.crs.to_epsg() == 4326

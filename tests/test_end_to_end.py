@@ -1,0 +1,181 @@
+"""End to end on a small real subset (Washington, Oregon, Idaho metros): every stage, then DVC."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+US_FILES = [
+    "us_counties_2010_20m.geojson",
+    "cbsa_county_delineation_2020.csv",
+    "county_adjacency_2023.csv",
+]
+
+
+def _project(tmp_path: Path, cbp_subset: pd.DataFrame, subset_cbsas: list[str]) -> Path:
+    """A copy of the project's DVC pipeline whose only dataset is the subset."""
+    raw = tmp_path / "data" / "raw" / "subset"
+    raw.mkdir(parents=True)
+    cbp = pd.read_parquet(ROOT / "data" / "raw" / "us" / "cbp2019_cbsa_naics.parquet")
+    cbp[cbp["cbsa_code"].isin(subset_cbsas)].to_parquet(
+        raw / "cbp2019_cbsa_naics.parquet", index=False
+    )
+    for name in US_FILES:
+        shutil.copy(ROOT / "data" / "raw" / "us" / name, raw / name)
+    shutil.copytree(
+        ROOT / "data" / "raw" / "classifications", tmp_path / "data" / "raw" / "classifications"
+    )
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["datasets"] = {
+        "subset": {"source": "cbp_cbsa", "raw": "data/raw/subset", "classification": "naics2017"}
+    }
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")
+    # DVC deps name pipeline/ files: link the package so the copy sees the same code.
+    (tmp_path / "pipeline").symlink_to(ROOT / "pipeline")
+    return tmp_path
+
+
+def test_all_stages_on_a_real_subset(tmp_path, cbp_subset, subset_cbsas, monkeypatch):
+    project = _project(tmp_path, cbp_subset, subset_cbsas)
+    monkeypatch.chdir(project)
+    for stage in ["ingest", "measure", "cluster", "label", "publish"]:
+        assert main([stage, "--dataset", "subset"]) == 0, stage
+    out = project / "data" / "processed" / "subset"
+
+    employment = pd.read_parquet(out / "employment.parquet")
+    assert {
+        "region_id",
+        "industry_code",
+        "industry_level",
+        "year",
+        "employment",
+        "establishments",
+        "classification",
+    } <= set(employment.columns)
+    assert set(employment["region_id"]) == set(subset_cbsas) & set(cbp_subset["region_id"])
+
+    regions = gpd.read_parquet(out / "regions.parquet")
+    assert regions.crs.to_epsg() == 4326 and {"region_id", "name", "geometry"} <= set(
+        regions.columns
+    )
+    weights = pd.read_parquet(out / "spatial_weights.parquet")
+    seattle = set(weights.loc[weights["focal"] == "42660", "neighbor"])
+    assert "14740" in seattle  # Bremerton borders Seattle-Tacoma-Bellevue
+
+    quotients = pd.read_parquet(out / "location_quotients.parquet")
+    assert {
+        "region_id",
+        "industry_code",
+        "year",
+        "employment",
+        "establishments",
+        "lq",
+        "lq_establishments",
+    } <= set(quotients.columns)
+    aerospace = quotients.set_index(["region_id", "industry_code"]).loc[("42660", "3364"), "lq"]
+    assert aerospace > 2  # relative to the three-state subset; about 11 against the whole US
+
+    industry_clusters = pd.read_parquet(out / "industry_clusters.parquet")
+    assert {"industry_code", "cluster_code", "cluster_name", "cluster_type"} <= set(
+        industry_clusters.columns
+    )
+    strength = pd.read_parquet(out / "cluster_strength.parquet")
+    assert {
+        "region_id",
+        "cluster_code",
+        "year",
+        "employment",
+        "establishments",
+        "lq",
+        "strong",
+        "stars",
+    } <= set(strength.columns)
+
+    regional = gpd.read_parquet(out / "regional_clusters.parquet")
+    expected = {
+        "regional_cluster_id",
+        "cluster_code",
+        "cluster_name",
+        "region_ids",
+        "employment",
+        "lq",
+        "top_industries",
+        "geometry",
+        "label",
+        "technology_score",
+    }
+    assert expected <= set(regional.columns)
+    assert set(regional["label"]) <= {"technology", "industrial-production", "other"}
+    with_seattle = regional[regional["region_ids"].apply(lambda ids: "42660" in ids)].set_index(
+        "cluster_name"
+    )
+    # Boeing's Puget Sound is an aerospace cluster: industrial production in the policy typology.
+    assert with_seattle.loc["Aerospace Vehicles and Defense", "label"] == "industrial-production"
+    assert (
+        with_seattle.loc["Information Technology and Analytical Instruments", "label"]
+        == "technology"
+    )
+    assert list(with_seattle.loc["Aerospace Vehicles and Defense", "top_industries"])[0].startswith(
+        "3364"
+    )
+
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["regional_clusters"] == len(regional)
+    assert metrics["unmapped_employment_share"] < 0.01
+    assert "location_quotients.parquet" in (out / "data_dictionary.md").read_text()
+
+
+def _dvc(project: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "DVC_NO_ANALYTICS": "1",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    done = subprocess.run(
+        ["dvc", *args], cwd=project, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_dvc_repro_is_incremental(tmp_path, cbp_subset, subset_cbsas):
+    project = _project(tmp_path, cbp_subset, subset_cbsas)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    _dvc(project, "init", "-q")
+    _dvc(project, "config", "core.analytics", "false")
+    first = _dvc(project, "repro")
+    assert "Running stage 'publish@subset'" in first
+    second = _dvc(project, "repro")
+    assert "Running stage" not in second
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["label"]["technology_share_min"] = 0.9
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    third = _dvc(project, "repro")
+    ran = {line.split("'")[1] for line in third.splitlines() if line.startswith("Running stage")}
+    assert ran == {"label@subset", "publish@subset"}
+
+
+def test_user_errors_exit_2_without_traceback(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["ingest", "--dataset", "nope", "--params", str(ROOT / "params.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "dataset 'nope'" in err and "Traceback" not in err
+    assert (
+        main(["measure", "--dataset", "us_cbsa_2019", "--params", str(ROOT / "params.yaml")]) == 2
+    )
+    assert "employment.parquet: not found" in capsys.readouterr().err
+    (tmp_path / "params.yaml").write_text("label:\n  technology_share: 0.3\n")
+    assert main(["label", "--params", "params.yaml"]) == 2
+    assert "unknown key(s) technology_share" in capsys.readouterr().err
