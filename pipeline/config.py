@@ -53,6 +53,7 @@ class StarRule:
 @dataclass(frozen=True)
 class RegionalRule:
     min_stars: int = 2
+    stars_lq_min: float = 1.0
     top_industries: int = 5
     cluster_types: tuple[str, ...] = ("traded",)
 

@@ -107,7 +107,12 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
         strength = cluster_employment(detail, mapping, region_totals(employment))
         scored = score_clusters(strength, rules.strong, rules.stars)
         step(f"{int(scored['strong'].sum())} strong region x cluster pairs")
-        notable = notable_pairs(scored, rules.regional.min_stars, rules.regional.cluster_types)
+        notable = notable_pairs(
+            scored,
+            rules.regional.min_stars,
+            rules.regional.cluster_types,
+            rules.regional.stars_lq_min,
+        )
         regional, composition = regional_clusters(
             notable, weights, detail, mapping, regions, rules.regional.top_industries
         )

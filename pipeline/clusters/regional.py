@@ -22,10 +22,18 @@ from pipeline.measures.specialization import locq
 
 
 def notable_pairs(
-    scored: pd.DataFrame, min_stars: int, cluster_types: tuple[str, ...] | list[str]
+    scored: pd.DataFrame,
+    min_stars: int,
+    cluster_types: tuple[str, ...] | list[str],
+    stars_lq_min: float = 1.0,
 ) -> pd.DataFrame:
-    """Region x cluster pairs that start a regional cluster, with ``selected_by``."""
-    by_stars = scored["stars"] >= min_stars
+    """Region x cluster pairs that start a regional cluster, with ``selected_by``.
+
+    A pair is notable when it is strong, or when it has at least ``min_stars`` stars and
+    LQ >= ``stars_lq_min`` (size and focus stars alone can go to a big region's big but
+    unspecialised cluster), and its cluster type is one of ``cluster_types``.
+    """
+    by_stars = (scored["stars"] >= min_stars) & (scored["lq"] >= stars_lq_min)
     chosen = scored[
         (scored["strong"] | by_stars) & scored["cluster_type"].isin(list(cluster_types))
     ].copy()

@@ -32,67 +32,41 @@ def test_contiguity_does_not_jump_over_non_candidates():
 
 
 def _scored():
-    rows = []
-    # Cluster 1: strong in A and B (adjacent) and C (far away); D is large with 2 stars but not strong.
-    for region, strong, stars, employment in [
-        ("A", True, 1, 100.0),
-        ("B", True, 0, 50.0),
-        ("C", True, 1, 70.0),
-        ("D", False, 2, 900.0),
-        ("E", False, 1, 5.0),
-    ]:
-        rows.append(
-            (
-                region,
-                "1",
-                "Widgets",
-                "traded",
-                np.int16(2019),
-                employment,
-                5.0,
-                1000.0,
-                1200.0,
-                10000.0,
-                strong,
-                stars,
-            )
-        )
-    rows.append(
-        (
-            "A",
-            "101",
-            "Local stuff",
-            "local",
-            np.int16(2019),
-            500.0,
-            5.0,
-            1000.0,
-            5000.0,
-            10000.0,
-            True,
-            3,
-        )
-    )
+    # Cluster 1: strong in A and B (adjacent) and C (far away); D is large with 2 stars but not
+    # strong; F has 2 stars (size + focus) but LQ < 1, so it is not specialised.
     columns = [
         "region_id",
         "cluster_code",
         "cluster_name",
         "cluster_type",
-        "year",
         "employment",
-        "establishments",
-        "region_employment",
-        "cluster_national",
-        "national_employment",
         "strong",
         "stars",
     ]
-    return pd.DataFrame(rows, columns=columns)
+    rows = [
+        ("A", "1", "Widgets", "traded", 100.0, True, 1),
+        ("B", "1", "Widgets", "traded", 50.0, True, 0),
+        ("C", "1", "Widgets", "traded", 70.0, True, 1),
+        ("D", "1", "Widgets", "traded", 900.0, False, 2),
+        ("E", "1", "Widgets", "traded", 5.0, False, 1),
+        ("F", "1", "Widgets", "traded", 100.0, False, 2),
+        ("A", "101", "Local stuff", "local", 500.0, True, 3),
+    ]
+    scored = pd.DataFrame(rows, columns=columns)
+    scored["year"] = np.int16(2019)
+    scored["establishments"] = 5.0
+    scored["region_employment"] = np.where(scored["region_id"] == "F", 5000.0, 1000.0)
+    scored["cluster_national"] = np.where(scored["cluster_code"] == "1", 1200.0, 5000.0)
+    scored["national_employment"] = 10000.0
+    scored["lq"] = (scored["employment"] / scored["region_employment"]) / (
+        scored["cluster_national"] / scored["national_employment"]
+    )
+    return scored
 
 
 def test_notable_pairs_take_strong_or_two_stars_of_traded_clusters():
     notable = notable_pairs(_scored(), min_stars=2, cluster_types=["traded"])
-    assert sorted(notable["region_id"]) == ["A", "B", "C", "D"]
+    assert sorted(notable["region_id"]) == ["A", "B", "C", "D"]  # not F: LQ 1/6
     assert notable.set_index("region_id").loc["D", "selected_by"] == "stars"
 
 
