@@ -8,22 +8,14 @@ binary contiguity weights (focal, neighbor, weight).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 
 from pipeline.errors import UserError
 from pipeline.sources import us_geography
+from pipeline.sources.schema import IngestResult
 from pipeline.sources.us_cbp import read_cbp_cbsa
-
-
-@dataclass
-class IngestResult:
-    employment: pd.DataFrame
-    regions: gpd.GeoDataFrame
-    weights: pd.DataFrame
 
 
 def _need(raw: Path, name: str) -> Path:

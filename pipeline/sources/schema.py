@@ -6,6 +6,9 @@ row (code ``total_code``), 2 for sectors (including ranges such as ``31-33``), u
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import geopandas as gpd
 import pandas as pd
 import pandera.pandas as pa
 
@@ -21,7 +24,10 @@ EMPLOYMENT_COLUMNS = [
     "employment",
     "establishments",
     "classification",
+    "employment_flag",
 ]
+
+EMPLOYMENT_FLAGS = ("reported", "imputed", "suppressed")
 
 EMPLOYMENT_SCHEMA = pa.DataFrameSchema(
     {
@@ -32,6 +38,7 @@ EMPLOYMENT_SCHEMA = pa.DataFrameSchema(
         "employment": pa.Column("float64", pa.Check.ge(0), nullable=True),
         "establishments": pa.Column("float64", pa.Check.ge(0), nullable=True),
         "classification": pa.Column(str),
+        "employment_flag": pa.Column(str, pa.Check.isin(list(EMPLOYMENT_FLAGS))),
     },
     unique=["region_id", "industry_code", "year"],
     strict=False,
@@ -49,7 +56,12 @@ def check_employment(employment: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def canonical_employment(table: pd.DataFrame) -> pd.DataFrame:
-    """Order columns and set the canonical dtypes (codes as strings, counts as float64)."""
+    """Order columns and set the canonical dtypes (codes as strings, counts as float64).
+
+    ``employment_flag`` is optional in ``table`` (default 'reported'); a suppressed cell
+    keeps a null employment and the flag 'suppressed', never a silent zero.
+    """
+    flag = table["employment_flag"] if "employment_flag" in table.columns else "reported"
     employment = pd.DataFrame(
         {
             "region_id": table["region_id"].astype(str),
@@ -59,6 +71,22 @@ def canonical_employment(table: pd.DataFrame) -> pd.DataFrame:
             "employment": pd.to_numeric(table["employment"]).astype("float64"),
             "establishments": pd.to_numeric(table["establishments"]).astype("float64"),
             "classification": table["classification"].astype(str),
+            "employment_flag": flag,
         }
     )
+    employment["employment_flag"] = employment["employment_flag"].astype(str)
     return employment.sort_values(["year", "region_id", "industry_code"], ignore_index=True)
+
+
+@dataclass
+class IngestResult:
+    """What a dataset reader returns: the three ingest products.
+
+    employment : the canonical employment table.
+    regions : GeoDataFrame (region_id, name, geometry; EPSG:4326); geometry may be null.
+    weights : binary contiguity (focal, neighbor, weight), libpysal isolate convention.
+    """
+
+    employment: pd.DataFrame
+    regions: gpd.GeoDataFrame
+    weights: pd.DataFrame
