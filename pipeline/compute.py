@@ -35,7 +35,7 @@ def dask_client(settings: ComputeSettings, override: str | None = None) -> Itera
             n_workers=settings.n_workers,
             threads_per_worker=settings.threads_per_worker,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: bokeh is not installed, only the health endpoint binds
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,

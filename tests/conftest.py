@@ -25,3 +25,39 @@ def subset_cbsas() -> list[str]:
 def cbp_subset(subset_cbsas) -> pd.DataFrame:
     employment = read_cbp_cbsa(RAW_US / "cbp2019_cbsa_naics.parquet")
     return employment[employment["region_id"].isin(subset_cbsas)].reset_index(drop=True)
+
+
+US_FILES = [
+    "us_counties_2010_20m.geojson",
+    "cbsa_county_delineation_2020.csv",
+    "county_adjacency_2023.csv",
+]
+
+
+@pytest.fixture
+def subset_project(tmp_path: Path, subset_cbsas: list[str]) -> Path:
+    """A copy of the project's DVC pipeline whose only dataset, 'subset', is the real subset."""
+    import shutil
+
+    import yaml
+
+    raw = tmp_path / "data" / "raw" / "subset"
+    raw.mkdir(parents=True)
+    cbp = pd.read_parquet(RAW_US / "cbp2019_cbsa_naics.parquet")
+    cbp[cbp["cbsa_code"].isin(subset_cbsas)].to_parquet(
+        raw / "cbp2019_cbsa_naics.parquet", index=False
+    )
+    for name in US_FILES:
+        shutil.copy(RAW_US / name, raw / name)
+    shutil.copytree(
+        ROOT / "data" / "raw" / "classifications", tmp_path / "data" / "raw" / "classifications"
+    )
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["datasets"] = {
+        "subset": {"source": "cbp_cbsa", "raw": "data/raw/subset", "classification": "naics2017"}
+    }
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")
+    # DVC deps name pipeline/ files: link the package so the copy sees the same code.
+    (tmp_path / "pipeline").symlink_to(ROOT / "pipeline")
+    return tmp_path

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,39 +14,10 @@ import yaml
 from pipeline.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-US_FILES = [
-    "us_counties_2010_20m.geojson",
-    "cbsa_county_delineation_2020.csv",
-    "county_adjacency_2023.csv",
-]
 
 
-def _project(tmp_path: Path, cbp_subset: pd.DataFrame, subset_cbsas: list[str]) -> Path:
-    """A copy of the project's DVC pipeline whose only dataset is the subset."""
-    raw = tmp_path / "data" / "raw" / "subset"
-    raw.mkdir(parents=True)
-    cbp = pd.read_parquet(ROOT / "data" / "raw" / "us" / "cbp2019_cbsa_naics.parquet")
-    cbp[cbp["cbsa_code"].isin(subset_cbsas)].to_parquet(
-        raw / "cbp2019_cbsa_naics.parquet", index=False
-    )
-    for name in US_FILES:
-        shutil.copy(ROOT / "data" / "raw" / "us" / name, raw / name)
-    shutil.copytree(
-        ROOT / "data" / "raw" / "classifications", tmp_path / "data" / "raw" / "classifications"
-    )
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["datasets"] = {
-        "subset": {"source": "cbp_cbsa", "raw": "data/raw/subset", "classification": "naics2017"}
-    }
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")
-    # DVC deps name pipeline/ files: link the package so the copy sees the same code.
-    (tmp_path / "pipeline").symlink_to(ROOT / "pipeline")
-    return tmp_path
-
-
-def test_all_stages_on_a_real_subset(tmp_path, cbp_subset, subset_cbsas, monkeypatch):
-    project = _project(tmp_path, cbp_subset, subset_cbsas)
+def test_all_stages_on_a_real_subset(subset_project, subset_cbsas, cbp_subset, monkeypatch):
+    project = subset_project
     monkeypatch.chdir(project)
     for stage in ["ingest", "measure", "cluster", "label", "publish"]:
         assert main([stage, "--dataset", "subset"]) == 0, stage
@@ -150,8 +120,8 @@ def _dvc(project: Path, *args: str) -> str:
 
 
 @pytest.mark.slow
-def test_dvc_repro_is_incremental(tmp_path, cbp_subset, subset_cbsas):
-    project = _project(tmp_path, cbp_subset, subset_cbsas)
+def test_dvc_repro_is_incremental(subset_project):
+    project = subset_project
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     _dvc(project, "init", "-q")
     _dvc(project, "config", "core.analytics", "false")
