@@ -9,6 +9,7 @@ retired are translated to their NAICS 2017 successors.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -79,8 +80,33 @@ def technology_prefixes(
     return sorted(prefixes)
 
 
-def matches_prefix(codes: pd.Series, prefixes: list[str] | tuple[str, ...]) -> pd.Series:
-    """Boolean Series: does each code start with one of ``prefixes``?"""
-    if not prefixes:
-        return pd.Series(False, index=codes.index)
-    return codes.astype(str).str.startswith(tuple(prefixes))
+def prefix_weights(codes: pd.Series, weights: Mapping[str, float] | Sequence[str]) -> pd.Series:
+    """Weight of each industry code from the longest prefix that matches it (0 if none).
+
+    Parameters
+    ----------
+    codes : Series of str
+        Industry codes.
+    weights : mapping of prefix -> weight in [0, 1], or a sequence of prefixes (weight 1)
+        A NAICS list gives whole industries weight 1; a section-level table (NACE, OKVED)
+        gives each section the technology-intensive share of its activity.
+
+    Returns
+    -------
+    Series of float
+        Aligned with ``codes``.
+
+    Examples
+    --------
+    >>> prefix_weights(pd.Series(["334413", "3361", "J"]), {"3344": 1.0, "J": 0.6}).tolist()
+    [1.0, 0.0, 0.6]
+    """
+    table = dict(weights) if isinstance(weights, Mapping) else dict.fromkeys(weights, 1.0)
+    codes = codes.astype(str)
+    result = pd.Series(0.0, index=codes.index)
+    matched = pd.Series(False, index=codes.index)
+    for prefix in sorted(table, key=len, reverse=True):
+        hit = ~matched & codes.str.startswith(prefix)
+        result[hit] = float(table[prefix])
+        matched |= hit
+    return result

@@ -27,10 +27,12 @@ with production.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 
-from pipeline.classifications.technology import matches_prefix
+from pipeline.classifications.technology import prefix_weights
 
 LABELS = ("technology", "industrial-production", "other")
 
@@ -40,9 +42,10 @@ class ClusterLabeller:
 
     Parameters
     ----------
-    technology_prefixes : sequence of str
-        Industry code prefixes that count as technology industries.
-    production_prefixes : sequence of str
+    technology_prefixes : sequence of str, or mapping of prefix -> weight
+        Industry code prefixes that count as technology industries (weight 1), or, for
+        coarse data such as NACE sections, the technology-intensive share of each prefix.
+    production_prefixes : sequence of str, or mapping of prefix -> weight
         Industry code prefixes of goods-producing sectors.
     technology_share_min, production_share_min : float
         Thresholds of the rule in the module docstring.
@@ -57,8 +60,8 @@ class ClusterLabeller:
 
     def __init__(
         self,
-        technology_prefixes: list[str] | tuple[str, ...],
-        production_prefixes: list[str] | tuple[str, ...],
+        technology_prefixes: Sequence[str] | Mapping[str, float],
+        production_prefixes: Sequence[str] | Mapping[str, float],
         technology_share_min: float = 0.4,
         production_share_min: float = 0.5,
     ) -> None:
@@ -84,11 +87,11 @@ class ClusterLabeller:
                 {
                     "id": composition[id_column].to_numpy(),
                     "total": employment.to_numpy(),
-                    "technology": employment.where(
-                        matches_prefix(codes, self.technology_prefixes), 0.0
+                    "technology": (
+                        employment * prefix_weights(codes, self.technology_prefixes)
                     ).to_numpy(),
-                    "production": employment.where(
-                        matches_prefix(codes, self.production_prefixes), 0.0
+                    "production": (
+                        employment * prefix_weights(codes, self.production_prefixes)
                     ).to_numpy(),
                 }
             )

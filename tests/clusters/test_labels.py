@@ -30,3 +30,17 @@ def test_labeller_scores_from_composition():
         "cars": "industrial-production",
         "chips": "technology",
     }
+
+
+def test_labeller_accepts_weighted_prefixes_for_coarse_sections():
+    # Section-level data: J is 60 % technology-intensive, C 30 %, K none.
+    composition = pd.DataFrame(
+        {
+            "regional_cluster_id": ["info", "info", "factories"],
+            "industry_code": ["J", "K", "C"],
+            "employment": [90.0, 10.0, 100.0],
+        }
+    )
+    labeller = ClusterLabeller({"J": 0.6, "C": 0.3}, ["B", "C", "D"], 0.4, 0.5).fit(composition)
+    assert labeller.technology_score_["info"] == pytest.approx(0.54)
+    assert labeller.labels_.to_dict() == {"factories": "industrial-production", "info": "technology"}
