@@ -27,7 +27,7 @@ run: setup  ## set up, then rebuild every published table (dvc repro)
 	$(BIN)/dvc repro
 
 test: run  ## set up, build the tables the notebooks read, run the whole test suite
-	$(BIN)/python -m pytest --nbmake tests notebooks
+	$(BIN)/python -m pytest --nbmake tests pipeline notebooks
 
 lint: setup  ## ruff lint and format check
 	$(BIN)/ruff check . && $(BIN)/ruff format --check pipeline tests benchmarks
