@@ -29,6 +29,9 @@ class DatasetSettings:
     raw: str
     classification: str = "naics2017"
     description: str = ""
+    measure: str = "employment"
+    unit: str = "jobs"
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class LabelSettings:
     technology_share_min: float = 0.40
     production_sectors: tuple[str, ...] = ("11", "21", "22", "31", "32", "33", "486")
     production_share_min: float = 0.50
+    section_technology_aggregates: tuple[str, ...] = ("C_HTC", "KIS_HTC")
+    production_sections: tuple[str, ...] = ("A", "B", "C", "D", "E")
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline import publish
-from pipeline.classifications.benchmark_clusters import (
-    industry_clusters,
-    read_concordance,
-    read_crosswalk,
-)
-from pipeline.classifications.technology import read_technology_lists, technology_prefixes
+from pipeline.classifications.definitions import cluster_level, cluster_mapping, label_weights
 from pipeline.clusters.labels import ClusterLabeller, label_regional_clusters
 from pipeline.clusters.regional import notable_pairs, regional_clusters
 from pipeline.clusters.strength import cluster_employment, score_clusters
@@ -62,7 +57,7 @@ def run_ingest(settings: Settings, dataset: str, layout: Layout) -> None:
     """raw files -> employment.parquet, regions.parquet, spatial_weights.parquet."""
     config = settings.dataset(dataset)
     with steps(f"ingest {dataset}", 2) as step:
-        result = ingest(config.source, Path(config.raw))
+        result = ingest(config.source, Path(config.raw), config.options)
         step("read and checked raw files")
         publish.write_table(result.employment, layout.table("employment.parquet"))
         publish.write_geotable(result.regions, layout.table("regions.parquet"))
@@ -96,14 +91,13 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
         employment = _read(layout.table("employment.parquet"))
         regions = _read_geo(layout.table("regions.parquet"))
         weights = _read(layout.table("spatial_weights.parquet"))
-        detail = employment[employment["industry_level"] == 6]
-        mapping = industry_clusters(
+        detail = employment[employment["industry_level"] == cluster_level(config.classification)]
+        mapping = cluster_mapping(
             detail["industry_code"].unique(),
-            read_crosswalk(Path(settings.classifications) / "uscmp_cluster_naics_crosswalk.csv"),
-            read_concordance(Path(settings.classifications) / "naics_2017_to_2012.csv"),
             config.classification,
+            Path(settings.classifications),
         )
-        step(f"mapped {len(mapping)} industries to benchmark clusters")
+        step(f"mapped {len(mapping)} industries to clusters")
         strength = cluster_employment(detail, mapping, region_totals(employment))
         scored = score_clusters(strength, rules.strong, rules.stars)
         step(f"{int(scored['strong'].sum())} strong region x cluster pairs")
@@ -126,18 +120,16 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
 def run_label(settings: Settings, dataset: str, layout: Layout) -> None:
     """Unlabelled regional clusters -> regional_clusters.parquet with label and scores."""
     label = settings.label
+    config = settings.dataset(dataset)
     with steps(f"label {dataset}", 1) as step:
         regional = _read_geo(layout.interim / "regional_clusters.parquet")
         composition = _read(layout.table("regional_cluster_industries.parquet"))
-        prefixes = technology_prefixes(
-            read_technology_lists(Path(settings.classifications) / "hightech_naics_lists.csv"),
-            label.technology_list,
-            label.technology_levels,
-            label.technology_exclude,
+        technology, production = label_weights(
+            config.classification, label, Path(settings.classifications)
         )
         labeller = ClusterLabeller(
-            prefixes,
-            label.production_sectors,
+            technology,
+            production,
             label.technology_share_min,
             label.production_share_min,
         )

@@ -122,7 +122,7 @@ def regional_clusters(
             region_ids=("region_id", lambda r: sorted(r)),
             n_regions=("region_id", "size"),
             employment=("employment", "sum"),
-            establishments=("establishments", "sum"),
+            establishments=("establishments", lambda e: e.sum(min_count=1)),
             region_employment=("region_employment", "sum"),
             max_stars=("stars", "max"),
             selected_by=("selected_by", lambda s: "+".join(sorted(set("+".join(s).split("+"))))),

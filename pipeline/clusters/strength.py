@@ -52,9 +52,11 @@ def cluster_employment(
         how="inner",
     )
     keys = ["year", "region_id", "cluster_code", "cluster_name", "cluster_type"]
+    # min_count=1: a cluster whose establishment counts are all unknown stays unknown (not 0),
+    # so the establishment percentile of the strong rule is skipped rather than failing everywhere.
     strength = mapped.groupby(keys, observed=True, as_index=False)[
         ["employment", "establishments"]
-    ].sum()
+    ].sum(min_count=1)
     strength = strength.merge(
         region_totals[["year", "region_id", "region_employment"]], on=["year", "region_id"]
     )

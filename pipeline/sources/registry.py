@@ -14,8 +14,12 @@ import pandas as pd
 
 from pipeline.errors import UserError
 from pipeline.sources import us_geography
+from pipeline.sources.gb_bres import ingest_gb_bres
+from pipeline.sources.ru_rosstat import ingest_ru_shipments
 from pipeline.sources.schema import IngestResult
 from pipeline.sources.us_cbp import read_cbp_cbsa
+from pipeline.sources.us_counties import ingest_cbp_counties
+from pipeline.sources.us_qcew import ingest_qcew_states
 
 
 def _need(raw: Path, name: str) -> Path:
@@ -42,15 +46,29 @@ def ingest_cbp_cbsa(raw: Path) -> IngestResult:
     return IngestResult(employment, regions, weights)
 
 
-SOURCES: dict[str, Callable[[Path], IngestResult]] = {
+SOURCES: dict[str, Callable[..., IngestResult]] = {
     "cbp_cbsa": ingest_cbp_cbsa,
+    "qcew_states": ingest_qcew_states,
+    "cbp_counties": ingest_cbp_counties,
+    "gb_bres": ingest_gb_bres,
+    "ru_rosstat": ingest_ru_shipments,
 }
 
 
-def ingest(source: str, raw: Path) -> IngestResult:
-    """Run the reader registered for ``source`` on the raw folder."""
+def ingest(source: str, raw: Path, options: dict | None = None) -> IngestResult:
+    """Run the reader registered for ``source`` on the raw folder.
+
+    ``options`` (params.yaml ``datasets.<name>.options``) go to the reader as keywords.
+    """
     if source not in SOURCES:
         raise UserError(
             f"params.yaml: unknown dataset source '{source}'; known: {', '.join(sorted(SOURCES))}"
         )
-    return SOURCES[source](Path(raw))
+    try:
+        return SOURCES[source](Path(raw), **(options or {}))
+    except TypeError as error:
+        if "unexpected keyword" in str(error):
+            raise UserError(
+                f"params.yaml: dataset option not understood by source '{source}': {error}"
+            ) from error
+        raise

@@ -94,3 +94,26 @@ def test_cluster_employment_sums_industries_and_computes_lq():
     # (50/100) / (60/400) = 10/3
     assert strength.loc["A", "lq"] == np.float64(50 / 100) / (60 / 400)
     assert strength.loc["B", "focus"] == 10 / 300
+
+
+def test_unknown_establishments_do_not_block_the_strong_rule():
+    # Section-level data (GB BRES, Rosstat) has no establishment counts.
+    table = _strength([0.5, 1.0, 1.5, 2.0, 4.0], [100, 200, 300, 50, 500], [np.nan] * 5)
+    assert strong_clusters(table, StrongRule()).tolist() == [False, False, False, False, True]
+
+
+def test_cluster_employment_keeps_unknown_establishments_unknown():
+    industry = pd.DataFrame(
+        {
+            "region_id": ["A"],
+            "industry_code": ["C"],
+            "year": np.int16(2019),
+            "employment": [30.0],
+            "establishments": [np.nan],
+        }
+    )
+    clusters = pd.DataFrame(
+        {"industry_code": ["C"], "cluster_code": ["C"], "cluster_name": "Mfg", "cluster_type": "traded"}
+    )
+    totals = pd.DataFrame({"year": np.int16(2019), "region_id": ["A"], "region_employment": [100.0]})
+    assert cluster_employment(industry, clusters, totals)["establishments"].isna().all()
