@@ -8,20 +8,22 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from pipeline import stages
-from pipeline.config import load_settings
+from pipeline.config import DatasetSettings, load_settings, settings_from_dict
 from pipeline.errors import UserError
 
 app = typer.Typer(
     help=(
         "regclust finds regional industrial clusters in official statistics.\n\n"
         "Each command is one DVC stage and reads params.yaml; `dvc repro` runs them all in order:\n"
-        "ingest -> measure -> cluster -> label -> publish. Outputs go to data/processed/<dataset>/."
+        "ingest -> measure -> cluster -> spatial -> label -> publish. Outputs go to data/processed/<dataset>/."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -34,6 +36,15 @@ DatasetOption = Annotated[
 ParamsOption = Annotated[Path, typer.Option("--params", help="The parameters file.")]
 DataOption = Annotated[
     Path, typer.Option("--data-root", help="Folder holding processed/ and interim/ outputs.")
+]
+
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Address of a running dask scheduler (tcp://host:8786). Default: "
+        "DASK_SCHEDULER_ADDRESS, then compute.scheduler in params.yaml, else a LocalCluster.",
+    ),
 ]
 
 _debug = False
@@ -62,14 +73,7 @@ def measure(
     dataset: DatasetOption = "us_cbsa_2019",
     params: ParamsOption = Path("params.yaml"),
     data_root: DataOption = Path("data"),
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            help="Address of a running dask scheduler (tcp://host:8786). Default: DASK_SCHEDULER_ADDRESS, "
-            "then compute.scheduler in params.yaml, else a LocalCluster.",
-        ),
-    ] = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Location quotients (employment and establishments) on a dask.distributed cluster."""
     stages.run_measure(
@@ -86,6 +90,19 @@ def cluster(
     """Benchmark clusters, strong-cluster and star rules, contiguous regional clusters."""
     stages.run_cluster(
         load_settings(params), dataset, stages.Layout.for_dataset(dataset, data_root)
+    )
+
+
+@app.command()
+def spatial(
+    dataset: DatasetOption = "us_cbsa_2019",
+    params: ParamsOption = Path("params.yaml"),
+    data_root: DataOption = Path("data"),
+    scheduler: SchedulerOption = None,
+) -> None:
+    """Local Moran (LISA quadrants) and Getis-Ord Gi* of every cluster's LQ, per year, on dask."""
+    stages.run_spatial(
+        load_settings(params), dataset, stages.Layout.for_dataset(dataset, data_root), scheduler
     )
 
 
@@ -111,9 +128,117 @@ def publish(
     )
 
 
+@app.command()
+def validate(
+    employment: Annotated[
+        Path, typer.Argument(help="Employment table (CSV or Parquet) in the generic schema.")
+    ],
+    regions: Annotated[
+        Path | None,
+        typer.Option("--regions", help="Boundaries (GeoJSON, GPKG, Shapefile, GeoParquet)."),
+    ] = None,
+    classification: Annotated[
+        str | None,
+        typer.Option("--classification", help="naics2017, naics2012, nace_r2, okved2 or custom."),
+    ] = None,
+    hierarchy: Annotated[
+        Path | None,
+        typer.Option("--hierarchy", help="custom: CSV industry_code,parent_code,level."),
+    ] = None,
+    region_id_field: Annotated[
+        str, typer.Option("--region-id-field", help="Boundary field holding the region id.")
+    ] = "region_id",
+    params: ParamsOption = Path("params.yaml"),
+) -> None:
+    """Check a region x industry table (and its boundaries): summary, problems; exit 0 when usable."""
+    from pipeline.validate import validate as check
+
+    settings = load_settings(params) if params.exists() else settings_from_dict({})
+    report = check(
+        employment,
+        regions,
+        classification,
+        hierarchy,
+        id_field=region_id_field,
+        classifications_dir=Path(settings.classifications),
+    )
+    typer.echo(report.summary())
+    if not report.usable:
+        raise typer.Exit(2)
+
+
+@app.command("run")
+def run_all(
+    employment: Annotated[
+        Path,
+        typer.Option(
+            "--employment", help="Employment table (CSV or Parquet) in the generic schema."
+        ),
+    ],
+    classification: Annotated[
+        str,
+        typer.Option("--classification", help="naics2017, naics2012, nace_r2, okved2 or custom."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the published tables.")],
+    regions: Annotated[
+        Path | None,
+        typer.Option("--regions", help="Boundaries; without them only non-spatial measures run."),
+    ] = None,
+    hierarchy: Annotated[
+        Path | None,
+        typer.Option("--hierarchy", help="custom: CSV industry_code,parent_code,level."),
+    ] = None,
+    technology: Annotated[
+        Path | None, typer.Option("--technology", help="custom: CSV of technology industry codes.")
+    ] = None,
+    measure_name: Annotated[
+        str, typer.Option("--measure", help="What the values measure.")
+    ] = "employment",
+    unit: Annotated[str, typer.Option("--unit", help="Unit of the values.")] = "jobs",
+    params: ParamsOption = Path("params.yaml"),
+    scheduler: SchedulerOption = None,
+) -> None:
+    """Run every stage on your own data, outside DVC; same outputs as the DVC pipeline, in --out."""
+    settings = load_settings(params) if params.exists() else settings_from_dict({})
+    options = {"employment": str(employment), "hierarchy": str(hierarchy) if hierarchy else None}
+    if regions is not None:
+        options["regions"] = str(regions)
+    else:
+        typer.echo(
+            "regclust: no --regions: spatial weights are empty, so spatial statistics are skipped "
+            "and regional clusters are single regions",
+            err=True,
+        )
+    dataset = DatasetSettings(
+        name="user",
+        source="generic_files",
+        raw=str(employment.parent),
+        classification=classification,
+        measure=measure_name,
+        unit=unit,
+        technology=str(technology) if technology else "",
+        options=options,
+    )
+    settings = replace(settings, datasets={"user": dataset})
+    layout = stages.Layout(processed=out, interim=out / "interim")
+    stages.run_ingest(settings, "user", layout)
+    stages.run_measure(settings, "user", layout, scheduler)
+    stages.run_cluster(settings, "user", layout)
+    stages.run_spatial(settings, "user", layout, scheduler)
+    stages.run_label(settings, "user", layout)
+    stages.run_publish(settings, "user", layout)
+    typer.echo(f"regclust: published tables in {out} (see {out / 'data_dictionary.md'})")
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Input warnings print as one line, like errors."""
+    print(f"regclust: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``regclust`` console script."""
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+    warnings.showwarning = _one_line_warning
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         app(args=argv, standalone_mode=False)
@@ -137,10 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run() -> None:
+def entry_point() -> None:
     """Console-script wrapper: exit with :func:`main`'s status."""
     sys.exit(main())
 
 
 if __name__ == "__main__":
-    run()
+    entry_point()

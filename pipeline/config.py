@@ -29,6 +29,8 @@ class DatasetSettings:
     raw: str
     classification: str = "naics2017"
     description: str = ""
+    change_base_year: int | None = None
+    technology: str = ""  # custom classifications: CSV of technology industry codes
     measure: str = "employment"
     unit: str = "jobs"
     options: dict[str, Any] = field(default_factory=dict)
@@ -37,6 +39,22 @@ class DatasetSettings:
 @dataclass(frozen=True)
 class MeasureSettings:
     lq_denominator: str = "all"
+
+
+@dataclass(frozen=True)
+class SpatialSettings:
+    permutations: int = 999
+    seed: int = 12345
+    alpha: float = 0.05
+    missing: str = "drop"
+
+
+@dataclass(frozen=True)
+class ChangeSettings:
+    base_year: int | None = None
+    end_year: int | None = None
+    specialisation_lq: float = 1.0
+    stable_tolerance: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,8 @@ class Settings:
     measure: MeasureSettings
     cluster: ClusterSettings
     label: LabelSettings
+    spatial: SpatialSettings = field(default_factory=SpatialSettings)
+    change: ChangeSettings = field(default_factory=ChangeSettings)
     classifications: str = "data/raw/classifications"
 
     def dataset(self, name: str) -> DatasetSettings:
@@ -118,6 +138,18 @@ def _build(cls: type, values: dict[str, Any] | None, where: str) -> Any:
         raise UserError(f"params.yaml: section '{where}' is invalid: {error}") from error
 
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tables_folder(path: str) -> str:
+    """The classification tables folder; a relative path missing from the working directory
+    falls back to the regclust checkout, so `regclust run` works from any folder."""
+    folder = Path(path)
+    if not folder.is_absolute() and not folder.exists() and (PROJECT_ROOT / folder).exists():
+        return str(PROJECT_ROOT / folder)
+    return path
+
+
 def settings_from_dict(params: dict[str, Any]) -> Settings:
     """Type a parsed params.yaml dictionary."""
     cluster = dict(params.get("cluster") or {})
@@ -137,7 +169,11 @@ def settings_from_dict(params: dict[str, Any]) -> Settings:
         measure=_build(MeasureSettings, params.get("measure"), "measure"),
         cluster=cluster_settings,
         label=_build(LabelSettings, params.get("label"), "label"),
-        classifications=str(params.get("classifications", "data/raw/classifications")),
+        spatial=_build(SpatialSettings, params.get("spatial"), "spatial"),
+        change=_build(ChangeSettings, params.get("change"), "change"),
+        classifications=_tables_folder(
+            str(params.get("classifications", "data/raw/classifications"))
+        ),
     )
     if settings.measure.lq_denominator not in {"all", "level"}:
         raise UserError(

@@ -282,6 +282,54 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
             "employment": ("float64", "jobs", "Its employment in the member regions"),
         },
     ),
+    "cluster_transitions.parquet": (
+        "Strong-cluster entry and exit between consecutive years (multi-year datasets; empty for one year).",
+        {
+            "region_id": ("string", "code", "Region id"),
+            "cluster_code": ("string", "code", "Cluster code"),
+            "cluster_name": ("string", "", "Cluster name"),
+            "cluster_type": ("string", "", "traded or local"),
+            "year_from": ("int16", "year", "Earlier year"),
+            "year_to": ("int16", "year", "Next year in the data"),
+            "strong_from": ("bool", "", "Strong in year_from"),
+            "strong_to": ("bool", "", "Strong in year_to"),
+            "transition": (
+                "string",
+                "",
+                "entry (becomes strong), exit (stops being strong) or persistent",
+            ),
+        },
+    ),
+    "local_spatial.parquet": (
+        "Local spatial statistics of each cluster's LQ: local Moran (Anselin 1995) and Getis-Ord Gi* (Ord & Getis 1995).",
+        {
+            "year": ("int16", "year", "Reference year"),
+            "cluster_code": ("string", "code", "Cluster code"),
+            "cluster_name": ("string", "", "Cluster name"),
+            "region_id": ("string", "code", "Region id (regions with a boundary only)"),
+            "local_i": (
+                "float64",
+                "",
+                "Local Moran I_i of the cluster LQ (row-standardised contiguity)",
+            ),
+            "local_p": (
+                "float64",
+                "probability",
+                "Conditional-permutation pseudo p-value (params spatial)",
+            ),
+            "quadrant": (
+                "string",
+                "",
+                "HH, HL, LH, LL (value vs neighbours) when local_p <= alpha, else ns",
+            ),
+            "gi_star_z": (
+                "float64",
+                "z",
+                "Getis-Ord Gi* z-score (binary weights incl. the region itself)",
+            ),
+            "gi_star_p": ("float64", "probability", "One-sided normal p-value of Gi*"),
+        },
+    ),
     "metrics.json": (
         "Run metrics tracked by `dvc metrics` (counts, unmapped share).",
         {},
@@ -289,10 +337,17 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
 }
 
 
-def data_dictionary_markdown(dataset: str) -> str:
-    """The data dictionary of every published table, as Markdown."""
+def data_dictionary_markdown(dataset: str, measure: str = "employment", unit: str = "jobs") -> str:
+    """The data dictionary of every published table, as Markdown.
+
+    ``measure`` and ``unit`` say what the ``employment`` columns hold for this dataset
+    (e.g. industrial shipments in million RUB).
+    """
     lines = [
         f"# Data dictionary: `data/processed/{dataset}/`",
+        "",
+        f"In this dataset the `employment` columns hold **{measure}** ({unit}); every LQ and",
+        "concentration measure is computed on that measure.",
         "",
         "Written by `regclust publish`. Parquet tables read with pandas/pyarrow; `*.parquet` with a",
         "geometry column are GeoParquet (read with `geopandas.read_parquet`).",

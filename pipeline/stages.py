@@ -21,9 +21,11 @@ from pipeline.clusters.strength import cluster_employment, score_clusters
 from pipeline.compute import dask_client
 from pipeline.config import Settings
 from pipeline.errors import UserError
+from pipeline.measures.change import strong_cluster_transitions
+from pipeline.measures.spatial import local_by_group
 from pipeline.measures.specialization import location_quotients, region_totals
 from pipeline.progress import steps
-from pipeline.sources.registry import ingest
+from pipeline.sources.registry import ingest, source_metrics
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def run_ingest(settings: Settings, dataset: str, layout: Layout) -> None:
     """raw files -> employment.parquet, regions.parquet, spatial_weights.parquet."""
     config = settings.dataset(dataset)
     with steps(f"ingest {dataset}", 2) as step:
-        result = ingest(config.source, Path(config.raw), config.options)
+        result = ingest(config.source, Path(config.raw), config.options, config.classification)
         step("read and checked raw files")
         publish.write_table(result.employment, layout.table("employment.parquet"))
         publish.write_geotable(result.regions, layout.table("regions.parquet"))
@@ -91,7 +93,14 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
         employment = _read(layout.table("employment.parquet"))
         regions = _read_geo(layout.table("regions.parquet"))
         weights = _read(layout.table("spatial_weights.parquet"))
-        detail = employment[employment["industry_level"] == cluster_level(config.classification)]
+        level = cluster_level(config.classification, employment["industry_level"])
+        detail = employment[employment["industry_level"] == level]
+        if detail.empty:
+            raise UserError(
+                f"{layout.table('employment.parquet')}: no industries at level {level}, where the "
+                f"{config.classification} cluster definitions are written; add level-{level} codes, "
+                "or use classification custom"
+            )
         mapping = cluster_mapping(
             detail["industry_code"].unique(),
             config.classification,
@@ -113,8 +122,50 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
         step(f"{len(regional)} regional clusters")
         publish.write_table(mapping, layout.table("industry_clusters.parquet"))
         publish.write_table(scored, layout.table("cluster_strength.parquet"))
+        transitions = strong_cluster_transitions(scored)
+        publish.write_table(mapping, layout.table("industry_clusters.parquet"))
+        publish.write_table(scored, layout.table("cluster_strength.parquet"))
+        publish.write_table(transitions, layout.table("cluster_transitions.parquet"))
         publish.write_table(composition, layout.table("regional_cluster_industries.parquet"))
         publish.write_geotable(regional, layout.interim / "regional_clusters.parquet")
+
+
+def run_spatial(
+    settings: Settings, dataset: str, layout: Layout, scheduler: str | None = None
+) -> None:
+    """cluster_strength -> local_spatial.parquet: local Moran and Gi* per region x cluster x year.
+
+    Years are independent, so each is a task on the dask cluster.
+    """
+    spatial = settings.spatial
+    with steps(f"spatial {dataset}", 2) as step:
+        strength = _read(layout.table("cluster_strength.parquet"))
+        weights = _read(layout.table("spatial_weights.parquet"))
+        columns = ["year", "cluster_code", "region_id", "lq"]
+        by_year = [part[columns] for _, part in strength.groupby("year", sort=True)]
+        with dask_client(settings.compute, scheduler) as client:
+            shared_weights = client.scatter(weights, broadcast=True)
+            futures = [
+                client.submit(
+                    local_by_group,
+                    year_table,
+                    shared_weights,
+                    value="lq",
+                    group=("year", "cluster_code"),
+                    permutations=spatial.permutations,
+                    seed=spatial.seed,
+                    alpha=spatial.alpha,
+                    missing=spatial.missing,
+                    pure=False,
+                )
+                for year_table in by_year
+            ]
+            local = pd.concat(client.gather(futures), ignore_index=True)
+        step(f"local Moran and Gi* for {len(local):,} region x cluster x year cells")
+        names = strength[["cluster_code", "cluster_name"]].drop_duplicates("cluster_code")
+        local = local.merge(names, on="cluster_code", how="left")
+        publish.write_table(local, layout.table("local_spatial.parquet"))
+        step("wrote local_spatial")
 
 
 def run_label(settings: Settings, dataset: str, layout: Layout) -> None:
@@ -125,7 +176,10 @@ def run_label(settings: Settings, dataset: str, layout: Layout) -> None:
         regional = _read_geo(layout.interim / "regional_clusters.parquet")
         composition = _read(layout.table("regional_cluster_industries.parquet"))
         technology, production = label_weights(
-            config.classification, label, Path(settings.classifications)
+            config.classification,
+            label,
+            Path(settings.classifications),
+            Path(config.technology) if config.technology else None,
         )
         labeller = ClusterLabeller(
             technology,
@@ -141,18 +195,36 @@ def run_label(settings: Settings, dataset: str, layout: Layout) -> None:
 
 def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
     """metrics.json and the data dictionary for the dataset's published tables."""
+    config = settings.dataset(dataset)
     with steps(f"publish {dataset}", 1) as step:
+        employment = _read(layout.table("employment.parquet"))
+        quotients = _read(layout.table("location_quotients.parquet"))
         metrics = publish.run_metrics(
-            _read(layout.table("employment.parquet")),
-            _read(layout.table("location_quotients.parquet")),
+            employment,
+            quotients,
             _read(layout.table("industry_clusters.parquet")),
             _read(layout.table("cluster_strength.parquet")),
             _read_geo(layout.table("regional_clusters.parquet")),
             _read_geo(layout.table("regions.parquet")),
         )
         metrics["dataset"] = dataset
+        metrics["measure"] = config.measure
+        metrics["unit"] = config.unit
+        metrics["cells_by_flag"] = {
+            flag: int(n) for flag, n in employment["employment_flag"].value_counts().items()
+        }
+        transitions = _read(layout.table("cluster_transitions.parquet"))
+        metrics["strong_transitions"] = {
+            kind: int(n) for kind, n in transitions["transition"].value_counts().items()
+        }
+        local = _read(layout.table("local_spatial.parquet"))
+        metrics["lisa_quadrants"] = {
+            quadrant: int(n) for quadrant, n in local["quadrant"].value_counts().items()
+        }
+        metrics.update(source_metrics(config.source, Path(config.raw), quotients))
         publish.write_json(metrics, layout.table("metrics.json"))
         publish.write_text(
-            publish.data_dictionary_markdown(dataset), layout.table("data_dictionary.md")
+            publish.data_dictionary_markdown(dataset, config.measure, config.unit),
+            layout.table("data_dictionary.md"),
         )
         step(f"metrics: {metrics['regional_clusters']} regional clusters")

@@ -5,6 +5,9 @@
 * NACE Rev.2 and OKVED 2 section-level data use each section as its own cluster (typed
   traded or local, :func:`pipeline.classifications.nace.section_clusters`) and weight each
   section by the technology share of its divisions (Eurostat high-tech aggregation).
+* A custom classification has no published cluster definitions: each top-level industry is
+  its own (traded) cluster, and only industries listed in the dataset's technology table
+  (option ``technology``) count as technology; without one every cluster is 'other'.
 """
 
 from __future__ import annotations
@@ -26,23 +29,30 @@ from pipeline.classifications.nace import (
 from pipeline.classifications.technology import read_technology_lists, technology_prefixes
 from pipeline.config import LabelSettings
 from pipeline.errors import UserError
+from pipeline.sources.generic import read_technology_table
 
 NAICS = ("naics2017", "naics2012")
 SECTIONS = ("nace_r2", "okved2")
+CUSTOM = "custom"
 
 
 def _check(classification: str) -> None:
-    if classification not in NAICS + SECTIONS:
+    if classification not in (*NAICS, *SECTIONS, CUSTOM):
         raise UserError(
             f"classification '{classification}' has no cluster definitions; "
-            f"use one of {', '.join(NAICS + SECTIONS)}"
+            f"use one of {', '.join((*NAICS, *SECTIONS, CUSTOM))}"
         )
 
 
-def cluster_level(classification: str) -> int:
-    """The industry level the cluster definitions are written at (6 NAICS, 1 sections)."""
+def cluster_level(classification: str, levels: pd.Series | None = None) -> int:
+    """The industry level clusters are built from: 6 for NAICS, 1 for sections, and the
+    top level present (lowest positive ``levels``) for a custom classification."""
     _check(classification)
-    return 6 if classification in NAICS else 1
+    if classification in NAICS:
+        return 6
+    if classification in SECTIONS or levels is None or not (levels > 0).any():
+        return 1
+    return int(levels[levels > 0].min())
 
 
 def cluster_mapping(codes, classification: str, tables: Path) -> pd.DataFrame:
@@ -55,19 +65,39 @@ def cluster_mapping(codes, classification: str, tables: Path) -> pd.DataFrame:
             read_concordance(tables / "naics_2017_to_2012.csv"),
             classification,
         )
-    return section_clusters(codes)
+    if classification in SECTIONS:
+        return section_clusters(codes)
+    unique = sorted(set(pd.Series(list(codes), dtype=str)) - {"00"})
+    return pd.DataFrame(
+        {
+            "industry_code": pd.Series(unique, dtype=str),
+            "cluster_code": pd.Series(unique, dtype=str),
+            "cluster_name": pd.Series(unique, dtype=str),
+            "cluster_type": "traded",
+            "mapped_via": "custom",
+        }
+    )
 
 
 def label_weights(
-    classification: str, label: LabelSettings, tables: Path
+    classification: str,
+    label: LabelSettings,
+    tables: Path,
+    technology_table: Path | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Technology and goods-production weights by industry code prefix.
+
+    ``technology_table`` (a custom classification's list of technology industries, see
+    :func:`pipeline.sources.generic.read_technology_table`) is used only for 'custom'.
 
     Returns
     -------
     (technology, production) : dicts of prefix -> weight in [0, 1]
     """
     _check(classification)
+    if classification == CUSTOM:
+        listed = read_technology_table(technology_table) if technology_table else []
+        return dict.fromkeys(listed, 1.0), {}
     if classification in NAICS:
         prefixes = technology_prefixes(
             read_technology_lists(tables / "hightech_naics_lists.csv"),

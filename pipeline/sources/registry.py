@@ -7,6 +7,7 @@ binary contiguity weights (focal, neighbor, weight).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,11 +16,17 @@ import pandas as pd
 from pipeline.errors import UserError
 from pipeline.sources import us_geography
 from pipeline.sources.gb_bres import ingest_gb_bres
+from pipeline.sources.generic import (
+    ingest_generic,
+    ingest_generic_folder,
+    read_boundaries,
+    read_generic,
+)
 from pipeline.sources.ru_rosstat import ingest_ru_shipments
 from pipeline.sources.schema import IngestResult
 from pipeline.sources.us_cbp import read_cbp_cbsa
 from pipeline.sources.us_counties import ingest_cbp_counties
-from pipeline.sources.us_qcew import ingest_qcew_states
+from pipeline.sources.us_qcew import bls_lq_agreement, ingest_qcew_states, read_published_lq
 
 
 def _need(raw: Path, name: str) -> Path:
@@ -46,7 +53,23 @@ def ingest_cbp_cbsa(raw: Path) -> IngestResult:
     return IngestResult(employment, regions, weights)
 
 
+def ingest_generic_files(
+    raw: Path,
+    employment: str,
+    regions: str | None = None,
+    classification: str | None = None,
+    hierarchy: str | None = None,
+    id_field: str = "region_id",
+) -> IngestResult:
+    """A generic employment table and optional boundaries named by path (``regclust run``)."""
+    table = read_generic(Path(employment), classification, Path(hierarchy) if hierarchy else None)
+    boundaries = read_boundaries(Path(regions), id_field) if regions else None
+    return ingest_generic(table, boundaries)
+
+
 SOURCES: dict[str, Callable[..., IngestResult]] = {
+    "generic": ingest_generic_folder,
+    "generic_files": ingest_generic_files,
     "cbp_cbsa": ingest_cbp_cbsa,
     "qcew_states": ingest_qcew_states,
     "cbp_counties": ingest_cbp_counties,
@@ -55,20 +78,43 @@ SOURCES: dict[str, Callable[..., IngestResult]] = {
 }
 
 
-def ingest(source: str, raw: Path, options: dict | None = None) -> IngestResult:
+def ingest(
+    source: str, raw: Path, options: dict | None = None, classification: str | None = None
+) -> IngestResult:
     """Run the reader registered for ``source`` on the raw folder.
 
-    ``options`` (params.yaml ``datasets.<name>.options``) go to the reader as keywords.
+    ``options`` (params.yaml ``datasets.<name>.options``) go to the reader as keywords; the
+    dataset's ``classification`` goes to readers that take one (the generic ones).
     """
     if source not in SOURCES:
         raise UserError(
             f"params.yaml: unknown dataset source '{source}'; known: {', '.join(sorted(SOURCES))}"
         )
+    reader = SOURCES[source]
+    keywords = dict(options or {})
+    if classification and "classification" in inspect.signature(reader).parameters:
+        keywords.setdefault("classification", classification)
     try:
-        return SOURCES[source](Path(raw), **(options or {}))
+        return reader(Path(raw), **keywords)
     except TypeError as error:
         if "unexpected keyword" in str(error):
             raise UserError(
                 f"params.yaml: dataset option not understood by source '{source}': {error}"
             ) from error
         raise
+
+
+def _qcew_agreement(raw: Path, location_quotients: pd.DataFrame) -> dict:
+    return {"bls_lq_agreement": bls_lq_agreement(location_quotients, read_published_lq(raw))}
+
+
+# Checks against published figures that only some sources can make (metrics.json).
+SOURCE_METRICS: dict[str, Callable[[Path, pd.DataFrame], dict]] = {
+    "qcew_states": _qcew_agreement,
+}
+
+
+def source_metrics(source: str, raw: Path, location_quotients: pd.DataFrame) -> dict:
+    """Source-specific validation metrics (e.g. agreement with BLS's published LQs)."""
+    check = SOURCE_METRICS.get(source)
+    return check(Path(raw), location_quotients) if check else {}

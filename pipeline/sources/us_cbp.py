@@ -12,6 +12,19 @@ from pipeline.sources.schema import TOTAL_CODE, canonical_employment
 CBSA_COLUMNS = ["year", "cbsa_code", "naics_code", "naics_level", "emp", "est"]
 
 
+def naics_level(codes: pd.Series) -> pd.Series:
+    """NAICS level of each code: 0 for the total '00', 2 for ranges such as '31-33', else digits.
+
+    Examples
+    --------
+    >>> naics_level(pd.Series(["00", "31-33", "336", "336411"])).tolist()
+    [0, 2, 3, 6]
+    """
+    codes = codes.astype(str)
+    level = codes.str.len().where(~codes.str.contains("-", regex=False), 2)
+    return level.where(codes != TOTAL_CODE, 0).astype("int8")
+
+
 def cbsa_employment(cbp: pd.DataFrame) -> pd.DataFrame:
     """Turn the CBP metro/micro (CBSA) extract into the canonical employment table.
 
@@ -35,7 +48,8 @@ def cbsa_employment(cbp: pd.DataFrame) -> pd.DataFrame:
             f"expected {', '.join(CBSA_COLUMNS)}"
         )
     industry_code = cbp["naics_code"].astype(str)
-    industry_level = cbp["naics_level"].astype("int8").where(industry_code != TOTAL_CODE, 0)
+    # The level follows from the code: the extract marks range sectors (31-33) as level 5.
+    industry_level = naics_level(industry_code)
     return canonical_employment(
         pd.DataFrame(
             {
