@@ -230,6 +230,51 @@ def run_all(
     typer.echo(f"regclust: published tables in {out} (see {out / 'data_dictionary.md'})")
 
 
+FETCH_KINDS = ("cbp-county", "qcew", "eurostat", "url")
+
+
+@app.command()
+def fetch(
+    kind: Annotated[str, typer.Argument(help="cbp-county, qcew, eurostat or url.")],
+    year: Annotated[
+        int | None, typer.Option("--year", help="Reference year (cbp-county, qcew).")
+    ] = None,
+    code: Annotated[
+        str | None,
+        typer.Option("--code", help="Eurostat dataset code (e.g. lfst_r_lfe2en2), or the URL."),
+    ] = None,
+    cache: Annotated[Path, typer.Option("--cache", help="Download cache folder.")] = Path(
+        "data/external"
+    ),
+    sha256: Annotated[
+        str | None,
+        typer.Option("--sha256", help="Expected SHA-256 of the file; a mismatch is an error."),
+    ] = None,
+) -> None:
+    """Download an official file into the cache (needs the network; the default pipeline never does).
+
+    The cached file is reused on later calls. Copy it into a dataset's raw folder and add the
+    dataset to params.yaml (source cbp_county_file for CBP county files).
+    """
+    from pipeline.sources import download
+
+    if kind == "cbp-county" and year:
+        url = download.cbp_county_url(year)
+    elif kind == "qcew" and year:
+        url = download.qcew_annual_url(year)
+    elif kind == "eurostat" and code:
+        url = download.eurostat_url(code)
+    elif kind == "url" and code:
+        url = code
+    else:
+        raise UserError(
+            f"fetch: '{kind}' needs --year (cbp-county, qcew) or --code (eurostat, url); "
+            f"kinds: {', '.join(FETCH_KINDS)}"
+        )
+    path = download.fetch(url, cache, sha256)
+    typer.echo(f"regclust: {url} -> {path}")
+
+
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Input warnings print as one line, like errors."""
     print(f"regclust: warning: {message}", file=sys.stderr)

@@ -39,6 +39,7 @@ class DatasetSettings:
 @dataclass(frozen=True)
 class MeasureSettings:
     lq_denominator: str = "all"
+    use_imputed: bool = True
 
 
 @dataclass(frozen=True)

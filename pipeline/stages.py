@@ -26,6 +26,7 @@ from pipeline.measures.spatial import local_by_group
 from pipeline.measures.specialization import location_quotients, region_totals
 from pipeline.progress import steps
 from pipeline.sources.registry import ingest, source_metrics
+from pipeline.sources.suppression import exclude_imputed
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ def run_measure(
     with steps(f"measure {dataset}", 3) as step, dask_client(settings.compute, scheduler) as client:
         step(f"dask client ready ({client.scheduler.address})")
         employment = dd.read_parquet(source)
+        if not settings.measure.use_imputed:
+            employment = exclude_imputed(employment)
         quotients = location_quotients(employment, settings.measure.lq_denominator)
         result = client.compute(quotients).result()
         result = result.sort_values(["year", "region_id", "industry_code"], ignore_index=True)
@@ -91,6 +94,8 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
     rules = settings.cluster
     with steps(f"cluster {dataset}", 4) as step:
         employment = _read(layout.table("employment.parquet"))
+        if not settings.measure.use_imputed:
+            employment = exclude_imputed(employment)
         regions = _read_geo(layout.table("regions.parquet"))
         weights = _read(layout.table("spatial_weights.parquet"))
         level = cluster_level(config.classification, employment["industry_level"])

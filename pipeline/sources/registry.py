@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import UserError
-from pipeline.sources import us_geography
+from pipeline.sources import us_counties, us_geography
+from pipeline.sources.cbp_files import read_cbp_county_file
 from pipeline.sources.gb_bres import ingest_gb_bres
 from pipeline.sources.generic import (
     ingest_generic,
@@ -24,6 +25,7 @@ from pipeline.sources.generic import (
 )
 from pipeline.sources.ru_rosstat import ingest_ru_shipments
 from pipeline.sources.schema import IngestResult
+from pipeline.sources.suppression import impute_suppressed
 from pipeline.sources.us_cbp import read_cbp_cbsa
 from pipeline.sources.us_counties import ingest_cbp_counties
 from pipeline.sources.us_qcew import bls_lq_agreement, ingest_qcew_states, read_published_lq
@@ -67,7 +69,46 @@ def ingest_generic_files(
     return ingest_generic(table, boundaries)
 
 
+def ingest_cbp_county_files(
+    raw: Path, impute: bool = True, keep_statewide: bool = False
+) -> IngestResult:
+    """Census CBP complete county files (``cbpYYco.txt`` or ``.zip``, one per year) in ``raw``.
+
+    Withheld cells are imputed from size classes and parent residuals unless ``impute`` is
+    false (they then stay null, flagged suppressed). County boundaries and contiguity come
+    from ``us_counties_2017_10m.topojson.json`` and ``county_adjacency_2023.csv`` in the same
+    folder, as for the CBP county panel.
+    """
+    files = sorted(raw.glob("cbp??co.txt")) + sorted(raw.glob("cbp??co.zip"))
+    if not files:
+        raise UserError(
+            f"{raw}: holds no cbpYYco.txt or cbpYYco.zip; download one with regclust fetch"
+        )
+    tables = []
+    for path in files:
+        county_file = read_cbp_county_file(path, keep_statewide=keep_statewide)
+        employment = county_file.employment
+        if impute:
+            employment = impute_suppressed(
+                employment, county_file.size_classes, county_file.employment_ranges
+            )
+        tables.append(employment)
+    employment = pd.concat(tables, ignore_index=True)
+    boundaries = us_counties.read_county_boundaries(_need(raw, us_counties.BOUNDARY_FILE))
+    names = boundaries[["county_fips", "name"]] if "name" in boundaries.columns else None
+    if names is None:
+        names = pd.DataFrame(
+            {"county_fips": boundaries["county_fips"], "name": boundaries["county_fips"]}
+        )
+    names = names[names["county_fips"].isin(employment["region_id"])]
+    regions = us_counties.county_regions(names, boundaries)
+    adjacency = pd.read_csv(_need(raw, us_counties.ADJACENCY_FILE), dtype=str)
+    weights = us_counties.county_contiguity(adjacency, boundaries, regions["region_id"])
+    return IngestResult(employment, regions, weights)
+
+
 SOURCES: dict[str, Callable[..., IngestResult]] = {
+    "cbp_county_file": ingest_cbp_county_files,
     "generic": ingest_generic_folder,
     "generic_files": ingest_generic_files,
     "cbp_cbsa": ingest_cbp_cbsa,
