@@ -2,7 +2,9 @@
 
 Every output is written to a temporary file in the destination folder, flushed to disk and
 renamed over the target (``os.replace`` is atomic on POSIX), so an interrupted or failed
-stage leaves the previous output intact and no partial file behind.
+stage leaves the previous output intact and no partial file behind. A temporary left by a
+killed writer is hidden (``.<name>.<random>.tmp``) and removed by the next write into that
+folder once it is an hour old.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from pipeline.atomic_cleanup import remove_stale_temporaries
+
 
 @contextmanager
 def atomic_path(target: str | Path):
     """Yield a temporary path beside ``target``; rename it over ``target`` on success."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A writer killed mid-write (SIGKILL) cannot remove its temporary: clear old ones here.
+    remove_stale_temporaries(target.parent)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )
