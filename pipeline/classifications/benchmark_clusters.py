@@ -62,7 +62,9 @@ def industry_clusters(
     -------
     DataFrame
         industry_code, cluster_code (string: '1'..'51' traded, '101'..'116' local),
-        cluster_name, cluster_type, mapped_via ('naics2012' direct or 'concordance'),
+        cluster_name, cluster_type, mapped_via ('naics2012' direct, 'concordance', or
+        'prefix': a code unknown to both vintages whose five-digit parent lies in one
+        cluster only, as BLS's QCEW splits of construction, 238211/238212 of 238210),
         for every input code that maps; unmapped codes are left out.
     """
     if classification not in {"naics2017", "naics2012"}:
@@ -84,6 +86,10 @@ def industry_clusters(
             }
         )
         mapped = pd.concat([mapped, via], ignore_index=True)
+    mapped = pd.concat(
+        [mapped, _prefix_matches(codes.difference(mapped["industry_code"]), clusters_2012)],
+        ignore_index=True,
+    )
     mapped = mapped.merge(
         clusters_2012[["cluster_code", "cluster_name", "cluster_type"]],
         left_on="naics2012",
@@ -92,3 +98,20 @@ def industry_clusters(
     )
     columns = ["industry_code", "cluster_code", "cluster_name", "cluster_type", "mapped_via"]
     return mapped[columns].sort_values("industry_code", ignore_index=True)
+
+
+def _prefix_matches(codes: pd.Index, clusters_2012: pd.DataFrame) -> pd.DataFrame:
+    """Unknown six-digit codes whose five-digit parent maps to a single cluster."""
+    parents = pd.Series(clusters_2012.index.str[:5], index=clusters_2012.index)
+    by_parent = clusters_2012.groupby(parents.to_numpy())["cluster_code"].nunique()
+    single = by_parent[by_parent == 1].index
+    first_code = pd.Series(clusters_2012.index, index=parents.to_numpy()).groupby(level=0).first()
+    candidates = pd.Series(codes, dtype=str)
+    candidates = candidates[(candidates.str.len() == 6) & candidates.str[:5].isin(single)]
+    return pd.DataFrame(
+        {
+            "industry_code": candidates.to_numpy(),
+            "naics2012": candidates.str[:5].map(first_code).to_numpy(),
+            "mapped_via": "prefix",
+        }
+    )

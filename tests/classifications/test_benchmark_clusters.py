@@ -60,3 +60,11 @@ def test_technology_level_one_without_aerospace():
     # NAICS 2002 internet codes are translated to their 2017 successors.
     assert "519130" in prefixes and "5161" not in prefixes
     assert pd.Series(["541715"]).str.startswith(tuple(prefixes)).all()
+
+
+def test_bls_construction_splits_map_through_their_parent():
+    # QCEW splits 238210 electrical contractors into 238211 residential / 238212 nonresidential.
+    mapping = _mapping(["238211", "238212", "238210", "814110", "999999"])
+    assert mapping.loc["238211", "mapped_via"] == "prefix"
+    assert mapping.loc["238212", "cluster_code"] == mapping.loc["238210", "cluster_code"]
+    assert "814110" not in mapping.index and "999999" not in mapping.index
