@@ -43,4 +43,7 @@ def test_labeller_accepts_weighted_prefixes_for_coarse_sections():
     )
     labeller = ClusterLabeller({"J": 0.6, "C": 0.3}, ["B", "C", "D"], 0.4, 0.5).fit(composition)
     assert labeller.technology_score_["info"] == pytest.approx(0.54)
-    assert labeller.labels_.to_dict() == {"factories": "industrial-production", "info": "technology"}
+    assert labeller.labels_.to_dict() == {
+        "factories": "industrial-production",
+        "info": "technology",
+    }

@@ -113,7 +113,14 @@ def test_cluster_employment_keeps_unknown_establishments_unknown():
         }
     )
     clusters = pd.DataFrame(
-        {"industry_code": ["C"], "cluster_code": ["C"], "cluster_name": "Mfg", "cluster_type": "traded"}
+        {
+            "industry_code": ["C"],
+            "cluster_code": ["C"],
+            "cluster_name": "Mfg",
+            "cluster_type": "traded",
+        }
     )
-    totals = pd.DataFrame({"year": np.int16(2019), "region_id": ["A"], "region_employment": [100.0]})
+    totals = pd.DataFrame(
+        {"year": np.int16(2019), "region_id": ["A"], "region_employment": [100.0]}
+    )
     assert cluster_employment(industry, clusters, totals)["establishments"].isna().all()
