@@ -61,3 +61,13 @@ def test_fetch_command_caches_a_local_url_and_refuses_bad_checksums(tmp_path, ca
     )
     assert "Traceback" not in capsys.readouterr().err
     assert main(["fetch", "qcew", "--cache", str(cache)]) == 2
+
+
+def test_generic_folder_source_takes_the_dataset_classification(tmp_path):
+    good = ROOT / "tests" / "data" / "good"
+    shutil.copy(good / "employment.csv", tmp_path / "employment.csv")
+    shutil.copy(good / "regions.geojson", tmp_path / "regions.geojson")
+    result = ingest("generic", tmp_path, {}, classification="naics2017")
+    assert set(result.employment["classification"]) == {"naics2017"}
+    assert result.regions.geometry.notna().all()
+    assert (result.weights["weight"] > 0).any()
