@@ -40,6 +40,7 @@ class DatasetSettings:
 class MeasureSettings:
     lq_denominator: str = "all"
     use_imputed: bool = True
+    specialised_lq: float = 1.25
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,121 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
             ),
         },
     ),
+    "concentration.parquet": (
+        "Geographic concentration of every industry x year over regions (measure).",
+        {
+            "year": ("int16", "year", "Reference year"),
+            "industry_code": ("string", "code", "Industry code (every level)"),
+            "industry_level": ("int8", "digits", "Industry code level"),
+            "n_regions": ("int64", "regions", "Regions with employment > 0"),
+            "n_suppressed": (
+                "int64",
+                "cells",
+                "Cells with unknown employment, left out of every sum",
+            ),
+            "employment": ("float64", "jobs", "e_i, the industry's total over regions"),
+            "establishments": ("float64", "establishments", "The industry's establishments"),
+            "gini": (
+                "float64",
+                "ratio 0-1",
+                "Locational Gini (Krugman 1991): area between diagonal and locational Lorenz curve / 0.5",
+            ),
+            "hoover": (
+                "float64",
+                "ratio 0-1",
+                "Hoover (1936) coefficient of localization, 0.5 sum_r |s_ri - x_r|",
+            ),
+            "herfindahl": (
+                "float64",
+                "ratio 0-1",
+                "sum_r s_ri^2, Herfindahl of the industry's regional shares",
+            ),
+            "eg_G": (
+                "float64",
+                "",
+                "Ellison & Glaeser (1997) raw concentration sum_r (s_ri - x_r)^2",
+            ),
+            "eg_H": ("float64", "", "Plant Herfindahl (approximated, see eg_h_method)"),
+            "eg_gamma": (
+                "float64",
+                "",
+                "Ellison-Glaeser gamma = (G / (1 - sum x_r^2) - H) / (1 - H)",
+            ),
+            "eg_h_method": (
+                "string",
+                "",
+                "equal_plants_in_cell (H = sum s_ri^2 / n_ri), size_class_midpoints or mixed",
+            ),
+            "moran_i": (
+                "float64",
+                "",
+                "Global Moran's I of the industry's LQ (row-standardised contiguity; absent = LQ 0)",
+            ),
+            "moran_expected_i": ("float64", "", "E[I] = -1 / (n - 1)"),
+            "moran_z": ("float64", "z", "z-score under normality"),
+            "moran_p_sim": (
+                "float64",
+                "probability",
+                "Permutation pseudo p-value (params spatial: permutations, seed)",
+            ),
+        },
+    ),
+    "region_specialization.parquet": (
+        "Specialization of each region x year across the industries of the cluster level (measure).",
+        {
+            "year": ("int16", "year", "Reference year"),
+            "region_id": ("string", "code", "Region id"),
+            "industry_level": (
+                "int8",
+                "digits",
+                "Industry level measured (6 for NAICS, 1 for sections)",
+            ),
+            "employment": ("float64", "jobs", "Sum of the region's industries at that level"),
+            "krugman": (
+                "float64",
+                "index 0-2",
+                "Krugman (1991) specialization index sum_i |e_ri/e_r - e_i/E|",
+            ),
+            "herfindahl": ("float64", "ratio 0-1", "Herfindahl of the region's industry mix"),
+            "n_specialised": (
+                "int64",
+                "industries",
+                "Industries with LQ >= measure.specialised_lq (1.25)",
+            ),
+            "traded_share": (
+                "float64",
+                "share",
+                "Employment share in traded industries (benchmark cluster type)",
+            ),
+        },
+    ),
+    "lq_change.parquet": (
+        "LQ and employment change of every region x industry between two years (multi-year datasets; empty for one year).",
+        {
+            "region_id": ("string", "code", "Region id"),
+            "industry_code": ("string", "code", "Industry code"),
+            "industry_level": ("int8", "digits", "Industry code level"),
+            "base_year": (
+                "int16",
+                "year",
+                "Base year (params change.base_year or the dataset's change_base_year)",
+            ),
+            "end_year": ("int16", "year", "End year"),
+            "published": ("string", "", "both, base_only or end_only: where the cell is published"),
+            "lq_base": ("float64", "ratio", "LQ in the base year"),
+            "lq_end": ("float64", "ratio", "LQ in the end year"),
+            "lq_change": ("float64", "ratio", "lq_end - lq_base"),
+            "employment_base": ("float64", "jobs", "Employment in the base year"),
+            "employment_end": ("float64", "jobs", "Employment in the end year"),
+            "employment_change": ("float64", "jobs", "employment_end - employment_base"),
+            "employment_cagr": ("float64", "per year", "Compound annual growth rate of employment"),
+            "lq_class": (
+                "string",
+                "",
+                "emerging, declining, (un)specialised-rising/stable/falling, not-comparable",
+            ),
+        },
+    ),
     "industry_clusters.parquet": (
         "Benchmark cluster of each six-digit industry (US Cluster Mapping definitions).",
         {

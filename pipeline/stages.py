@@ -21,8 +21,12 @@ from pipeline.clusters.strength import cluster_employment, score_clusters
 from pipeline.compute import dask_client
 from pipeline.config import Settings
 from pipeline.errors import UserError
-from pipeline.measures.change import strong_cluster_transitions
-from pipeline.measures.spatial import local_by_group
+from pipeline.measures.change import LQ_CHANGE_COLUMNS, lq_change, strong_cluster_transitions
+from pipeline.measures.concentration import (
+    industry_concentration_distributed,
+    region_specialization,
+)
+from pipeline.measures.spatial import local_by_group, moran_by_group
 from pipeline.measures.specialization import location_quotients, region_totals
 from pipeline.progress import steps
 from pipeline.sources.registry import ingest, source_metrics
@@ -71,21 +75,90 @@ def run_ingest(settings: Settings, dataset: str, layout: Layout) -> None:
 def run_measure(
     settings: Settings, dataset: str, layout: Layout, scheduler: str | None = None
 ) -> None:
-    """employment.parquet -> location_quotients.parquet, computed on a dask.distributed cluster."""
+    """employment -> location quotients, concentration, region specialization, LQ change.
+
+    Everything runs on a dask.distributed cluster: the LQs as a dask graph, concentration one
+    year per task, global Moran's I one year per task (years are independent).
+    """
+    config = settings.dataset(dataset)
     source = layout.table("employment.parquet")
     if not source.exists():
         raise UserError(f"{source}: not found; run 'regclust ingest --dataset {dataset}' first")
-    with steps(f"measure {dataset}", 3) as step, dask_client(settings.compute, scheduler) as client:
+    weights = _read(layout.table("spatial_weights.parquet"))
+    with steps(f"measure {dataset}", 5) as step, dask_client(settings.compute, scheduler) as client:
         step(f"dask client ready ({client.scheduler.address})")
         employment = dd.read_parquet(source)
         if not settings.measure.use_imputed:
             employment = exclude_imputed(employment)
         quotients = location_quotients(employment, settings.measure.lq_denominator)
-        result = client.compute(quotients).result()
-        result = result.sort_values(["year", "region_id", "industry_code"], ignore_index=True)
-        step(f"location quotients for {len(result):,} cells")
-        publish.write_table(result, layout.table("location_quotients.parquet"))
-        step("wrote location_quotients")
+        quotients = client.compute(quotients).result()
+        quotients = quotients.sort_values(["year", "region_id", "industry_code"], ignore_index=True)
+        step(f"location quotients for {len(quotients):,} cells")
+
+        concentration = industry_concentration_distributed(employment, client)
+        moran = _moran_by_year(client, quotients, weights, settings)
+        concentration = concentration.merge(moran, on=["year", "industry_code"], how="left")
+        step(
+            f"concentration and Moran's I of {concentration['industry_code'].nunique():,} industries"
+        )
+
+        level = cluster_level(config.classification, quotients["industry_level"])
+        level_codes = quotients.loc[quotients["industry_level"] == level, "industry_code"].unique()
+        mapping = cluster_mapping(
+            level_codes, config.classification, Path(settings.classifications)
+        )
+        traded = mapping.loc[mapping["cluster_type"] == "traded", "industry_code"]
+        specialization = region_specialization(
+            quotients, traded, settings.measure.specialised_lq, level
+        )
+        change = settings.change
+        multi_year = quotients["year"].nunique() > 1
+        lq_changes = (
+            lq_change(
+                quotients,
+                config.change_base_year or change.base_year,
+                change.end_year,
+                change.specialisation_lq,
+                change.stable_tolerance,
+            )
+            if multi_year
+            else pd.DataFrame(columns=LQ_CHANGE_COLUMNS)
+        )
+        step("region specialization and LQ change")
+        publish.write_table(quotients, layout.table("location_quotients.parquet"))
+        publish.write_table(concentration, layout.table("concentration.parquet"))
+        publish.write_table(specialization, layout.table("region_specialization.parquet"))
+        publish.write_table(lq_changes, layout.table("lq_change.parquet"))
+        step("wrote location_quotients, concentration, region_specialization, lq_change")
+
+
+def _moran_by_year(client, quotients: pd.DataFrame, weights: pd.DataFrame, settings: Settings):
+    """Global Moran's I of every industry's LQ, one dask task per year."""
+    spatial = settings.spatial
+    columns = ["year", "industry_code", "region_id", "lq"]
+    shared_weights = client.scatter(weights, broadcast=True)
+    futures = [
+        client.submit(
+            moran_by_group,
+            year_table[columns],
+            shared_weights,
+            value="lq",
+            group=("year", "industry_code"),
+            permutations=spatial.permutations,
+            seed=spatial.seed,
+            missing=spatial.missing,
+            pure=False,
+        )
+        for _, year_table in quotients.groupby("year", sort=True)
+    ]
+    moran = pd.concat(client.gather(futures), ignore_index=True)
+    renamed = {
+        "moran_i": "moran_i",
+        "expected_i": "moran_expected_i",
+        "z_norm": "moran_z",
+        "p_sim": "moran_p_sim",
+    }
+    return moran[["year", "industry_code", *renamed]].rename(columns=renamed)
 
 
 def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:

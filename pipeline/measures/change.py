@@ -32,6 +32,11 @@ LQ_CLASSES = (
 TRANSITIONS = ("entry", "exit", "persistent")
 
 CHANGE_KEYS = ["region_id", "industry_code"]
+LQ_CHANGE_COLUMNS = [
+    "region_id", "industry_code", "industry_level", "base_year", "end_year", "published",
+    "lq_base", "lq_end", "lq_change", "employment_base", "employment_end",
+    "employment_change", "employment_cagr", "lq_class",
+]  # fmt: skip
 
 
 def _pick_years(years: pd.Series, base_year: int | None, end_year: int | None) -> tuple[int, int]:

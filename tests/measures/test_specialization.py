@@ -4,6 +4,8 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.measures.specialization import location_quotients, locq, region_totals
 
@@ -77,3 +79,49 @@ def test_unknown_denominator_is_a_user_error():
 
     with pytest.raises(UserError, match="lq_denominator"):
         location_quotients(_toy_employment(), denominator="traded-ish")
+
+
+@st.composite
+def _employment_tables(draw):
+    """Random region x industry tables with all-industry totals at least the sum of parts."""
+    n_regions = draw(st.integers(2, 6))
+    n_industries = draw(st.integers(1, 5))
+    cells = draw(
+        st.lists(
+            st.integers(0, 10**6).map(float),  # job counts
+            min_size=n_regions * n_industries,
+            max_size=n_regions * n_industries,
+        )
+    )
+    slack = draw(st.lists(st.floats(1, 1e5), min_size=n_regions, max_size=n_regions))
+    rows = []
+    for r in range(n_regions):
+        parts = cells[r * n_industries : (r + 1) * n_industries]
+        rows.append((f"R{r}", "00", 0, sum(parts) + slack[r]))
+        rows += [(f"R{r}", f"{11 + i}", 2, value) for i, value in enumerate(parts)]
+    table = pd.DataFrame(
+        rows, columns=["region_id", "industry_code", "industry_level", "employment"]
+    )
+    table["industry_level"] = table["industry_level"].astype("int8")
+    table["year"] = np.int16(2020)
+    table["establishments"] = 1.0
+    table["classification"] = "naics2017"
+    return table
+
+
+@settings(max_examples=60, deadline=None)
+@given(_employment_tables())
+def test_property_weighted_mean_lq_is_one_and_schedulers_agree(employment):
+    lq = location_quotients(employment)
+    totals = region_totals(employment).set_index("region_id")["region_employment"]
+    for _, rows in lq.groupby("industry_code"):
+        if rows["employment"].sum() == 0:
+            assert rows["lq"].isna().all()  # 0/0: an industry nobody employs has no LQ
+            continue
+        shares = totals.reindex(rows["region_id"]).to_numpy() / totals.sum()
+        assert float((rows["lq"].to_numpy() * shares).sum()) == pytest.approx(1.0, rel=1e-9)
+    single = location_quotients(dd.from_pandas(employment, npartitions=3)).compute(
+        scheduler="synchronous"
+    )
+    single = single.sort_values(["year", "region_id", "industry_code"], ignore_index=True)
+    pd.testing.assert_frame_equal(single, lq, check_dtype=False)
