@@ -27,7 +27,8 @@ def steps(title: str, total: int) -> Iterator[Callable[[str], None]]:
     def advance(message: str) -> None:
         bar.set_postfix_str(message[:60])
         bar.update(1)
-        bar.write(f"{title}: {message}", file=sys.stderr)
+        elapsed = time.perf_counter() - started
+        bar.write(f"{title}: {message} [{elapsed:.1f} s]", file=sys.stderr)
 
     try:
         yield advance
