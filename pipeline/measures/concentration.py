@@ -370,6 +370,9 @@ def _concentration_arrays(
     n_suppressed = _segment_counts(industry, n_industries, np.isnan(detail.employment))
     plants = coded.establishments[detail.rows]
     establishments_sum = _segment_counts(industry, n_industries, np.nan_to_num(plants))
+    # An industry none of whose cells has an establishment count has an unknown count, not 0.
+    known_plants = _segment_counts(industry, n_industries, ~np.isnan(plants))
+    establishments_sum = np.where(known_plants > 0, establishments_sum, np.nan)
     level = np.zeros(n_industries, dtype=np.int8)
     level[industry] = coded.level[detail.rows]
 

@@ -456,3 +456,21 @@ def test_real_data_bounds(cbsa_concentration):
     assert cbsa_concentration["gini"].between(0, 1).all()
     assert cbsa_concentration["hoover"].between(0, 1).all()
     assert (cbsa_concentration["eg_h_method"] == H_EQUAL_PLANTS).all()
+
+
+def test_unknown_establishment_counts_stay_unknown():
+    # Section-level value data (Rosstat shipments) has no establishment counts.
+    table = pd.DataFrame(
+        {
+            "region_id": ["A", "A", "B", "B"],
+            "industry_code": ["00", "C", "00", "C"],
+            "industry_level": np.array([0, 1, 0, 1], dtype="int8"),
+            "year": np.int16(2019),
+            "employment": [100.0, 40.0, 300.0, 20.0],
+            "establishments": np.nan,
+        }
+    )
+    result = industry_concentration(table).set_index("industry_code")
+    assert np.isnan(result.loc["C", "establishments"])
+    assert np.isnan(result.loc["C", "eg_H"])
+    assert result.loc["C", "hoover"] > 0
