@@ -135,6 +135,16 @@ def run_measure(
 def _moran_by_year(client, quotients: pd.DataFrame, weights: pd.DataFrame, settings: Settings):
     """Global Moran's I of every industry's LQ, one dask task per year."""
     spatial = settings.spatial
+    renamed = {
+        "moran_i": "moran_i",
+        "expected_i": "moran_expected_i",
+        "z_norm": "moran_z",
+        "p_sim": "moran_p_sim",
+    }
+    if weights.empty:  # no boundaries: no spatial statistics
+        return pd.DataFrame(columns=["year", "industry_code", *renamed.values()]).astype(
+            {"year": "int16", "industry_code": "str", **dict.fromkeys(renamed.values(), "float64")}
+        )
     columns = ["year", "industry_code", "region_id", "lq"]
     shared_weights = client.scatter(weights, broadcast=True)
     futures = [
@@ -152,12 +162,6 @@ def _moran_by_year(client, quotients: pd.DataFrame, weights: pd.DataFrame, setti
         for _, year_table in quotients.groupby("year", sort=True)
     ]
     moran = pd.concat(client.gather(futures), ignore_index=True)
-    renamed = {
-        "moran_i": "moran_i",
-        "expected_i": "moran_expected_i",
-        "z_norm": "moran_z",
-        "p_sim": "moran_p_sim",
-    }
     return moran[["year", "industry_code", *renamed]].rename(columns=renamed)
 
 
@@ -208,6 +212,11 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
         publish.write_geotable(regional, layout.interim / "regional_clusters.parquet")
 
 
+LOCAL_COLUMNS = [
+    "year", "cluster_code", "region_id", "local_i", "local_p", "quadrant", "gi_star_z", "gi_star_p",
+]  # fmt: skip
+
+
 def run_spatial(
     settings: Settings, dataset: str, layout: Layout, scheduler: str | None = None
 ) -> None:
@@ -220,7 +229,12 @@ def run_spatial(
         strength = _read(layout.table("cluster_strength.parquet"))
         weights = _read(layout.table("spatial_weights.parquet"))
         columns = ["year", "cluster_code", "region_id", "lq"]
-        by_year = [part[columns] for _, part in strength.groupby("year", sort=True)]
+        # Without boundaries (empty weights) there are no years to test: the table is empty.
+        by_year = (
+            []
+            if weights.empty
+            else [part[columns] for _, part in strength.groupby("year", sort=True)]
+        )
         with dask_client(settings.compute, scheduler) as client:
             shared_weights = client.scatter(weights, broadcast=True)
             futures = [
@@ -238,7 +252,12 @@ def run_spatial(
                 )
                 for year_table in by_year
             ]
-            local = pd.concat(client.gather(futures), ignore_index=True)
+            gathered = client.gather(futures)
+        local = (
+            pd.concat(gathered, ignore_index=True)
+            if gathered
+            else pd.DataFrame(columns=LOCAL_COLUMNS).astype({"year": "int16", "quadrant": "str"})
+        )
         step(f"local Moran and Gi* for {len(local):,} region x cluster x year cells")
         names = strength[["cluster_code", "cluster_name"]].drop_duplicates("cluster_code")
         local = local.merge(names, on="cluster_code", how="left")

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_all_stages_on_a_real_subset(subset_project, subset_cbsas, cbp_subset, monkeypatch):
     project = subset_project
     monkeypatch.chdir(project)
-    for stage in ["ingest", "measure", "cluster", "label", "publish"]:
+    for stage in ["ingest", "measure", "cluster", "spatial", "label", "publish"]:
         assert main([stage, "--dataset", "subset"]) == 0, stage
     out = project / "data" / "processed" / "subset"
 
@@ -99,6 +99,16 @@ def test_all_stages_on_a_real_subset(subset_project, subset_cbsas, cbp_subset, m
     assert list(with_seattle.loc["Aerospace Vehicles and Defense", "top_industries"])[0].startswith(
         "3364"
     )
+
+    concentration = pd.read_parquet(out / "concentration.parquet")
+    assert {"gini", "hoover", "herfindahl", "eg_gamma", "moran_i", "moran_p_sim"} <= set(
+        concentration.columns
+    )
+    assert concentration["gini"].between(0, 1).all()
+    specialization = pd.read_parquet(out / "region_specialization.parquet")
+    assert specialization["krugman"].between(0, 2).all()
+    local = pd.read_parquet(out / "local_spatial.parquet")
+    assert set(local["quadrant"]) <= {"HH", "HL", "LH", "LL", "ns"}
 
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["regional_clusters"] == len(regional)

@@ -99,3 +99,32 @@ def test_run_needs_six_digit_codes_for_benchmark_clusters(tmp_path, capsys):
     )
     assert code == 2
     assert "no industries at level 6" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_run_without_boundaries_skips_only_spatial_statistics(
+    tmp_path, user_files, monkeypatch, capsys
+):
+    employment, _ = user_files
+    out = tmp_path / "out"
+    monkeypatch.chdir(tmp_path)
+    assert (
+        main(
+            [
+                "run",
+                "--employment",
+                str(employment),
+                "--classification",
+                "naics2017",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert "no --regions" in capsys.readouterr().err
+    assert pd.read_parquet(out / "local_spatial.parquet").empty
+    concentration = pd.read_parquet(out / "concentration.parquet")
+    assert concentration["moran_i"].isna().all() and concentration["gini"].notna().any()
+    regional = gpd.read_parquet(out / "regional_clusters.parquet")
+    assert (regional["n_regions"] == 1).all()
