@@ -145,24 +145,33 @@ def _moran_by_year(client, quotients: pd.DataFrame, weights: pd.DataFrame, setti
         return pd.DataFrame(columns=["year", "industry_code", *renamed.values()]).astype(
             {"year": "int16", "industry_code": "str", **dict.fromkeys(renamed.values(), "float64")}
         )
-    columns = ["year", "industry_code", "region_id", "lq"]
-    shared_weights = client.scatter(weights, broadcast=True)
-    futures = [
-        client.submit(
+    moran = pd.concat(
+        _per_year(
+            client,
             moran_by_group,
-            year_table[columns],
-            shared_weights,
-            value="lq",
+            quotients[["year", "industry_code", "region_id", "lq"]],
+            weights,
             group=("year", "industry_code"),
             permutations=spatial.permutations,
             seed=spatial.seed,
             missing=spatial.missing,
-            pure=False,
-        )
-        for _, year_table in quotients.groupby("year", sort=True)
-    ]
-    moran = pd.concat(client.gather(futures), ignore_index=True)
+        ),
+        ignore_index=True,
+    )
     return moran[["year", "industry_code", *renamed]].rename(columns=renamed)
+
+
+def _per_year(client, statistic, table, weights, **keywords) -> list[pd.DataFrame]:
+    """Run a spatial ``statistic`` of ``table``'s LQs as one dask task per year.
+
+    Years are independent, so they spread over the workers; the weights travel once.
+    """
+    shared_weights = client.scatter(weights, broadcast=True)
+    futures = [
+        client.submit(statistic, part, shared_weights, value="lq", pure=False, **keywords)
+        for _, part in table.groupby("year", sort=True)
+    ]
+    return client.gather(futures)
 
 
 def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
@@ -228,31 +237,20 @@ def run_spatial(
     with steps(f"spatial {dataset}", 2) as step:
         strength = _read(layout.table("cluster_strength.parquet"))
         weights = _read(layout.table("spatial_weights.parquet"))
-        columns = ["year", "cluster_code", "region_id", "lq"]
-        # Without boundaries (empty weights) there are no years to test: the table is empty.
-        by_year = (
-            []
-            if weights.empty
-            else [part[columns] for _, part in strength.groupby("year", sort=True)]
-        )
-        with dask_client(settings.compute, scheduler) as client:
-            shared_weights = client.scatter(weights, broadcast=True)
-            futures = [
-                client.submit(
+        gathered = []  # without boundaries (empty weights) there is nothing to test
+        if not weights.empty:
+            with dask_client(settings.compute, scheduler) as client:
+                gathered = _per_year(
+                    client,
                     local_by_group,
-                    year_table,
-                    shared_weights,
-                    value="lq",
+                    strength[["year", "cluster_code", "region_id", "lq"]],
+                    weights,
                     group=("year", "cluster_code"),
                     permutations=spatial.permutations,
                     seed=spatial.seed,
                     alpha=spatial.alpha,
                     missing=spatial.missing,
-                    pure=False,
                 )
-                for year_table in by_year
-            ]
-            gathered = client.gather(futures)
         local = (
             pd.concat(gathered, ignore_index=True)
             if gathered
