@@ -177,10 +177,10 @@ def settings_from_dict(params: dict[str, Any]) -> Settings:
             str(params.get("classifications", "data/raw/classifications"))
         ),
     )
-    if settings.measure.lq_denominator not in {"all", "level"}:
+    if settings.measure.lq_denominator not in {"all", "level", "private", "traded"}:
         raise UserError(
             f"params.yaml: measure.lq_denominator is '{settings.measure.lq_denominator}'; "
-            "use 'all' or 'level'"
+            "use all, level, private or traded"
         )
     return settings
 

@@ -90,7 +90,14 @@ def run_measure(
         employment = dd.read_parquet(source)
         if not settings.measure.use_imputed:
             employment = exclude_imputed(employment)
-        quotients = location_quotients(employment, settings.measure.lq_denominator)
+        levels = pd.Series(employment["industry_level"].unique().compute())
+        level = cluster_level(config.classification, levels)
+        level_codes = employment.loc[employment["industry_level"] == level, "industry_code"]
+        mapping = cluster_mapping(
+            level_codes.unique().compute(), config.classification, Path(settings.classifications)
+        )
+        traded = mapping.loc[mapping["cluster_type"] == "traded", "industry_code"]
+        quotients = location_quotients(employment, settings.measure.lq_denominator, traded)
         quotients = client.compute(quotients).result()
         quotients = quotients.sort_values(["year", "region_id", "industry_code"], ignore_index=True)
         step(f"location quotients for {len(quotients):,} cells")
@@ -102,12 +109,6 @@ def run_measure(
             f"concentration and Moran's I of {concentration['industry_code'].nunique():,} industries"
         )
 
-        level = cluster_level(config.classification, quotients["industry_level"])
-        level_codes = quotients.loc[quotients["industry_level"] == level, "industry_code"].unique()
-        mapping = cluster_mapping(
-            level_codes, config.classification, Path(settings.classifications)
-        )
-        traded = mapping.loc[mapping["cluster_type"] == "traded", "industry_code"]
         specialization = region_specialization(
             quotients, traded, settings.measure.specialised_lq, level
         )

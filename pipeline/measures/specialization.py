@@ -76,7 +76,14 @@ def region_totals(employment: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _totals(employment, denominator: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+# Public administration: NAICS sector 92, NACE Rev.2 / OKVED 2 section O.
+PUBLIC_SECTORS = ("92", "O")
+DENOMINATORS = ("all", "level", "private", "traded")
+
+
+def _totals(
+    employment, denominator: str, traded_industries=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Region totals and industry totals (e_r, e_i, E) for employment and establishments.
 
     Works on pandas and dask frames alike; with dask the reductions are computed here, so
@@ -88,6 +95,23 @@ def _totals(employment, denominator: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     if denominator == "all":
         region_rows = employment[employment["industry_level"] == 0]
         region_totals = region_rows.groupby(["year", "region_id"])[values].sum()
+    elif denominator == "private":
+        top_level = detail["industry_level"].min()
+        if hasattr(top_level, "compute"):  # a dask scalar
+            top_level = top_level.compute()
+        sectors = detail[detail["industry_level"] == top_level]
+        private = sectors[~sectors["industry_code"].isin(list(PUBLIC_SECTORS))]
+        region_totals = private.groupby(["year", "region_id"])[values].sum()
+    elif denominator == "traded":
+        codes = (
+            []
+            if traded_industries is None
+            else list(pd.unique(pd.Series(list(traded_industries), dtype=str)))
+        )
+        if not codes:
+            raise UserError("measure.lq_denominator traded needs the dataset's traded industries")
+        traded = detail[detail["industry_code"].isin(codes)]
+        region_totals = traded.groupby(["year", "region_id"])[values].sum()
     else:
         region_totals = detail.groupby(["year", "region_id", "industry_level"])[values].sum()
     if isinstance(employment, dd.DataFrame):
@@ -99,7 +123,7 @@ def _totals(employment, denominator: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             "employment: no all-industry total rows (industry_level 0); add them or set "
             "measure.lq_denominator: level"
         )
-    by = ["year"] if denominator == "all" else ["year", "industry_level"]
+    by = ["year", "industry_level"] if denominator == "level" else ["year"]
     national = region_totals.groupby(by)[["region_employment", "region_establishments"]].sum()
     national.columns = ["national_employment", "national_establishments"]
     region_totals = region_totals.merge(national.reset_index(), on=by)
@@ -110,7 +134,9 @@ def _lq_partition(
     part: pd.DataFrame, region_totals: pd.DataFrame, industry_totals: pd.DataFrame, denominator: str
 ) -> pd.DataFrame:
     part = part[part["industry_level"] > 0]
-    on = ["year", "region_id"] if denominator == "all" else ["year", "region_id", "industry_level"]
+    on = (
+        ["year", "region_id", "industry_level"] if denominator == "level" else ["year", "region_id"]
+    )
     merged = part.merge(region_totals, on=on, how="left").merge(
         industry_totals, on=["year", "industry_code"], how="left"
     )
@@ -154,17 +180,23 @@ LQ_META = pd.DataFrame(
 )
 
 
-def location_quotients(employment, denominator: str = "all"):
+def location_quotients(employment, denominator: str = "all", traded_industries=None):
     """Employment and establishment LQs for every region x industry x year.
 
     Parameters
     ----------
     employment : pandas or dask DataFrame
         The canonical employment table (see :mod:`pipeline.sources.schema`).
-    denominator : {'all', 'level'}
+    denominator : {'all', 'level', 'private', 'traded'}
         'all': e_r is the region's all-industry total row (industry_level 0) and E its sum
         over regions. 'level': e_r is the sum over the region's industries of the same
-        NAICS level, so each level's LQs refer to the published detail only.
+        NAICS level, so each level's LQs refer to the published detail only. 'private': e_r
+        is the sum of the region's top-level sectors less public administration (NAICS 92,
+        NACE O). 'traded': e_r is the region's employment in ``traded_industries`` (e.g.
+        the six-digit industries of the traded benchmark clusters), the base the US Cluster
+        Mapping uses for traded clusters.
+    traded_industries : sequence of str, optional
+        Needed with ``denominator='traded'``.
 
     Returns
     -------
@@ -177,9 +209,11 @@ def location_quotients(employment, denominator: str = "all"):
     e_i and E are summed over the regions in the table, so the employment-weighted mean
     LQ of every industry is 1 (see the module docstring for the formula and sources).
     """
-    if denominator not in {"all", "level"}:
-        raise UserError(f"measure.lq_denominator is '{denominator}'; use 'all' or 'level'")
-    region_totals, industry_totals = _totals(employment, denominator)
+    if denominator not in DENOMINATORS:
+        raise UserError(
+            f"measure.lq_denominator is '{denominator}'; use one of {', '.join(DENOMINATORS)}"
+        )
+    region_totals, industry_totals = _totals(employment, denominator, traded_industries)
     if isinstance(employment, dd.DataFrame):
         return employment.map_partitions(
             _lq_partition, region_totals, industry_totals, denominator, meta=LQ_META

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.errors import UserError
 from pipeline.measures.specialization import location_quotients, locq, region_totals
 
 
@@ -125,3 +126,28 @@ def test_property_weighted_mean_lq_is_one_and_schedulers_agree(employment):
     )
     single = single.sort_values(["year", "region_id", "industry_code"], ignore_index=True)
     pd.testing.assert_frame_equal(single, lq, check_dtype=False)
+
+
+def test_private_and_traded_denominators_hand_worked():
+    # Region A: sectors 11 (30) and 92 public administration (20) in a total of 100;
+    # region B: 11 (10), 92 (90), total 300.
+    rows = [
+        ("A", "00", 0, 100.0), ("A", "11", 2, 30.0), ("A", "92", 2, 20.0),
+        ("B", "00", 0, 300.0), ("B", "11", 2, 10.0), ("B", "92", 2, 90.0),
+    ]  # fmt: skip
+    table = pd.DataFrame(
+        rows, columns=["region_id", "industry_code", "industry_level", "employment"]
+    )
+    table["industry_level"] = table["industry_level"].astype("int8")
+    table["year"] = np.int16(2019)
+    table["establishments"] = 1.0
+    table["classification"] = "naics2017"
+    private = location_quotients(table, "private").set_index(["region_id", "industry_code"])
+    # Private base: A 30, B 10, E 40; e_11 = 40 -> LQ_A,11 = (30/30) / (40/40) = 1.
+    assert private.loc[("A", "11"), "lq"] == pytest.approx(1.0)
+    assert private.loc[("A", "11"), "region_employment"] == 30
+    traded = location_quotients(table, "traded", ["92"]).set_index(["region_id", "industry_code"])
+    # Traded base {92}: A 20, B 90, E 110; LQ_A,11 = (30/20) / (40/110) = 4.125.
+    assert traded.loc[("A", "11"), "lq"] == pytest.approx(4.125)
+    with pytest.raises(UserError, match="traded industries"):
+        location_quotients(table, "traded")
