@@ -20,6 +20,18 @@ import pandas as pd
 
 from pipeline.errors import UserError
 
+# NAICS publishes three sectors as ranges: the two-digit prefix of a manufacturing, retail or
+# transport code -> its range sector (the same in the 2012 and 2017 vintages).
+RANGE_SECTORS = {
+    "31": "31-33",
+    "32": "31-33",
+    "33": "31-33",
+    "44": "44-45",
+    "45": "44-45",
+    "48": "48-49",
+    "49": "48-49",
+}
+
 CONCORDANCE_COLUMNS = ["naics2017", "naics2012", "primary"]
 DEFAULT_CONCORDANCE = (
     Path(__file__).resolve().parents[2]

@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from pipeline.classifications.naics_vintages import RANGE_SECTORS
 from pipeline.errors import UserError
 from pipeline.sources.schema import TOTAL_CODE, canonical_employment
 
@@ -78,16 +79,6 @@ USED_COLUMNS = {"fipstate", "fipscty", "naics", "empflag", "emp_nf", *COUNT_COLU
 SIZE_CLASS_COLUMNS_TABLE = ["region_id", "industry_code", "year", "size_class", "establishments"]
 RANGE_COLUMNS = ["region_id", "industry_code", "year", "employment_lower", "employment_upper"]
 
-# Range sectors: the two-digit prefix of a manufacturing, retail or transport code -> sector.
-RANGE_SECTORS = {
-    "31": "31-33",
-    "32": "31-33",
-    "33": "31-33",
-    "44": "44-45",
-    "45": "44-45",
-    "48": "48-49",
-    "49": "48-49",
-}
 _COUNTY_NAICS = re.compile(r"^(------|\d{2}----|\d{3}///|\d{4}//|\d{5}/|\d{6})$")
 _FILE_YEAR = re.compile(r"cbp(\d{2})co", re.IGNORECASE)
 # Two-digit years from 86 on are 1986-1999 (the first CBP county file on census.gov is 1986).

@@ -49,6 +49,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from pipeline.classifications.naics_vintages import RANGE_SECTORS
 from pipeline.sources.schema import TOTAL_CODE
 
 # Midpoints of the CBP establishment employment-size classes. n1_4 (to 2016) and n<5
@@ -75,8 +76,6 @@ OPEN_CLASS = "n1000"
 OPEN_CLASS_BREAKDOWN = ("n1000_1", "n1000_2", "n1000_3", "n1000_4")
 
 KEY = ["region_id", "year", "industry_code"]
-RANGE_SECTOR = {"31": "31-33", "32": "31-33", "33": "31-33", "44": "44-45", "45": "44-45"}
-RANGE_SECTOR |= {"48": "48-49", "49": "48-49"}
 
 
 def naics_parent(code: str) -> str | None:
@@ -92,7 +91,7 @@ def naics_parent(code: str) -> str | None:
     if "-" in code or len(code) == 2:
         return TOTAL_CODE
     if len(code) == 3:
-        return RANGE_SECTOR.get(code[:2], code[:2])
+        return RANGE_SECTORS.get(code[:2], code[:2])
     return code[:-1]
 
 

@@ -63,6 +63,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.classifications.naics_vintages import RANGE_SECTORS
 from pipeline.errors import UserError
 from pipeline.sources import us_geography, us_states
 from pipeline.sources.schema import TOTAL_CODE, IngestResult, canonical_employment
@@ -94,16 +95,6 @@ AGGLVL_DOMAIN = "52"  # 101 goods-producing, 102 service-providing
 AGGLVL_SUPERSECTOR = "53"  # 1011 ... 1029
 NAICS_LEVEL_OF_AGGLVL = {"54": 2, "55": 3, "56": 4, "57": 5, "58": 6}
 
-# Three NAICS sectors are published as ranges; their 3-digit children start with either end.
-RANGE_SECTOR = {
-    "31": "31-33",
-    "32": "31-33",
-    "33": "31-33",
-    "44": "44-45",
-    "45": "44-45",
-    "48": "48-49",
-    "49": "48-49",
-}
 # BLS's high-level aggregation above NAICS sectors ("QCEW high-level industries",
 # bls.gov/cew/classifications/industry/high-level-industries.htm).
 SUPERSECTOR_OF_SECTOR = {
@@ -187,7 +178,7 @@ def qcew_parent_code(industry_code: str, agglvl_code: str) -> str | None:
     if NAICS_LEVEL_OF_AGGLVL[agglvl_code] == 2:
         return SUPERSECTOR_OF_SECTOR.get(industry_code)
     prefix = industry_code[:-1]
-    return RANGE_SECTOR.get(prefix, prefix)
+    return RANGE_SECTORS.get(prefix, prefix)
 
 
 def private_hierarchy(qcew: pd.DataFrame) -> pd.DataFrame:
