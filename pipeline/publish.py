@@ -96,7 +96,7 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
             "industry_level": (
                 "int8",
                 "digits",
-                "0 for the total, 2 (sector, incl. ranges such as 31-33) to 6",
+                "0 for the total; 1 for NACE/OKVED sections; NAICS 2 (sector, incl. 31-33) to 6",
             ),
             "year": ("int16", "year", "Reference year"),
             "employment": (
@@ -150,7 +150,7 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
         {
             "region_id": ("string", "code", "Region id"),
             "industry_code": ("string", "code", "Industry code"),
-            "industry_level": ("int8", "digits", "Industry code level (2-6)"),
+            "industry_level": ("int8", "digits", "Industry code level (1 sections; NAICS 2-6)"),
             "year": ("int16", "year", "Reference year"),
             "employment": ("float64", "jobs", "e_ri"),
             "establishments": ("float64", "establishments", "Establishments in the cell"),
