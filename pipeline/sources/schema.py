@@ -55,6 +55,16 @@ def check_employment(employment: pd.DataFrame, source: str) -> pd.DataFrame:
         raise UserError(f"{source}: does not match the employment schema: {first_line}") from error
 
 
+def read_raw_parquet(path) -> pd.DataFrame:
+    """Read an embedded raw Parquet file; a missing or corrupt file is a one-line UserError."""
+    try:
+        return pd.read_parquet(path)
+    except FileNotFoundError as error:
+        raise UserError(f"{path}: not found; restore it from git (data/raw is tracked)") from error
+    except Exception as error:  # pyarrow raises several types for corrupt files
+        raise UserError(f"{path}: not a readable Parquet file ({error}); replace it") from error
+
+
 def canonical_employment(table: pd.DataFrame) -> pd.DataFrame:
     """Order columns and set the canonical dtypes (codes as strings, counts as float64).
 

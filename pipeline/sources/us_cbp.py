@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import UserError
-from pipeline.sources.schema import TOTAL_CODE, canonical_employment
+from pipeline.sources.schema import TOTAL_CODE, canonical_employment, read_raw_parquet
 
 CBSA_COLUMNS = ["year", "cbsa_code", "naics_code", "naics_level", "emp", "est"]
 
@@ -67,12 +67,7 @@ def cbsa_employment(cbp: pd.DataFrame) -> pd.DataFrame:
 
 def read_cbp_cbsa(path: Path) -> pd.DataFrame:
     """Read the CBP CBSA Parquet extract and return the canonical employment table."""
-    try:
-        cbp = pd.read_parquet(path)
-    except FileNotFoundError as error:
-        raise UserError(f"{path}: not found; restore it from git (data/raw is tracked)") from error
-    except Exception as error:  # pyarrow raises several types for corrupt files
-        raise UserError(f"{path}: not a readable Parquet file ({error}); replace it") from error
+    cbp = read_raw_parquet(path)
     try:
         return cbsa_employment(cbp)
     except UserError as error:

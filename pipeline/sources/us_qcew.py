@@ -66,7 +66,12 @@ import pandas as pd
 from pipeline.classifications.naics_vintages import RANGE_SECTORS
 from pipeline.errors import UserError
 from pipeline.sources import us_geography, us_states
-from pipeline.sources.schema import TOTAL_CODE, IngestResult, canonical_employment
+from pipeline.sources.schema import (
+    TOTAL_CODE,
+    IngestResult,
+    canonical_employment,
+    read_raw_parquet,
+)
 
 QCEW_FILE = "qcew_state_naics_2019.parquet"
 COUNTIES_FILE = "us_counties_2010_20m.geojson"
@@ -412,12 +417,7 @@ def estimate_suppressed_employment(
 
 def read_qcew(path: Path) -> pd.DataFrame:
     """Read a QCEW state extract (Parquet) and check its columns; codes stay strings."""
-    try:
-        qcew = pd.read_parquet(path)
-    except FileNotFoundError as error:
-        raise UserError(f"{path}: not found; restore it from git (data/raw is tracked)") from error
-    except Exception as error:  # pyarrow raises several types for corrupt files
-        raise UserError(f"{path}: not a readable Parquet file ({error}); replace it") from error
+    qcew = read_raw_parquet(path)
     missing = [column for column in QCEW_COLUMNS if column not in qcew.columns]
     if missing:
         raise UserError(
