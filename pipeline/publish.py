@@ -19,6 +19,8 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline.atomic_cleanup import remove_stale_temporaries
 
@@ -50,14 +52,60 @@ def _write(target: str | Path, writer: Callable[[Path], Any]) -> Path:
     return Path(target)
 
 
+def described(arrow: pa.Table, table_name: str) -> pa.Table:
+    """``arrow`` with the data dictionary's description and unit in each field's metadata.
+
+    Any Arrow reader (pyarrow, DuckDB, R arrow, Spark) then shows what a column holds:
+    ``pq.read_schema(path).field("lq").metadata[b"description"]``. The table's own
+    description goes into the schema metadata under ``regclust.description``.
+    """
+    description, columns = DATA_DICTIONARY.get(table_name, ("", {}))
+    fields = []
+    for field in arrow.schema:
+        meta = dict(field.metadata or {})
+        if field.name in columns:
+            _, unit, meaning = columns[field.name]
+            meta[b"description"] = meaning.encode()
+            if unit:
+                meta[b"unit"] = unit.encode()
+        fields.append(field.with_metadata(meta))
+    schema_meta = dict(arrow.schema.metadata or {})
+    if description:
+        schema_meta[b"regclust.description"] = description.encode()
+    return arrow.cast(pa.schema(fields, metadata=schema_meta))
+
+
+def _write_described(arrow: pa.Table, path: Path, table_name: str) -> None:
+    pq.write_table(described(arrow, table_name), path, compression="zstd")
+
+
 def write_table(table: pd.DataFrame, target: str | Path) -> Path:
-    """Write a plain Parquet table atomically (zstd, no pandas index)."""
-    return _write(target, lambda path: table.to_parquet(path, index=False, compression="zstd"))
+    """Write a plain Parquet table atomically (zstd, no pandas index), columns described."""
+    name = Path(target).name
+    return _write(
+        target,
+        lambda path: _write_described(
+            pa.Table.from_pandas(table, preserve_index=False), path, name
+        ),
+    )
 
 
 def write_geotable(table: gpd.GeoDataFrame, target: str | Path) -> Path:
-    """Write a GeoParquet table atomically; the CRS travels in the ``geo`` metadata."""
-    return _write(target, lambda path: table.to_parquet(path, index=False, compression="zstd"))
+    """Write a GeoParquet table atomically; the CRS travels in the ``geo`` metadata.
+
+    Empty geometry collections are written as nulls (no geometry is null, not empty).
+    """
+    name = Path(target).name
+    table = table.copy()
+    if len(table) and table.geometry.name in table:
+        empty = table.geometry.is_empty
+        table.loc[empty, table.geometry.name] = None
+
+    def writer(path: Path) -> None:
+        table.to_parquet(path, index=False, compression="zstd")
+        _write_described(pq.read_table(path), path, name)
+
+    return _write(target, writer)
 
 
 def write_text(text: str, target: str | Path) -> Path:
@@ -102,7 +150,15 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
             "employment": (
                 "float64",
                 "jobs",
-                "Employment (CBP: mid-March paid employees); null if not published",
+                "The dataset's measure (see the top of this dictionary: CBP mid-March paid employees, "
+                "QCEW annual average employment, BRES full-time employees, Rosstat shipments); "
+                "null if not published",
+            ),
+            "employment_flag": (
+                "string",
+                "",
+                "reported (as published), imputed (estimated by regclust for an unpublished or "
+                "suppressed cell) or suppressed (withheld and not estimated: employment null)",
             ),
             "establishments": (
                 "float64",
@@ -125,6 +181,7 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
                 "",
                 "Region name; '(boundary unknown)' when no delineation knows it",
             ),
+            "name_ru": ("string", "", "Russian federal subjects: the name in Russian"),
             "n_counties": ("int32", "counties", "Member counties (0 when the boundary is unknown)"),
             "geometry": (
                 "geometry",
@@ -319,6 +376,16 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
                 "Sum of establishments of those industries",
             ),
             "region_employment": ("float64", "jobs", "The region's all-industry employment"),
+            "cluster_national": (
+                "float64",
+                "jobs",
+                "The cluster's employment summed over all regions (e_c)",
+            ),
+            "national_employment": (
+                "float64",
+                "jobs",
+                "All-industry employment summed over all regions (E)",
+            ),
             "lq": ("float64", "ratio", "Cluster LQ (e_rc / e_r) / (e_c / E)"),
             "focus": (
                 "float64",
@@ -479,8 +546,8 @@ def data_dictionary_markdown(dataset: str, measure: str = "employment", unit: st
         if columns:
             lines += ["| column | type | unit | meaning |", "|---|---|---|---|"]
             lines += [
-                f"| `{name}` | {kind} | {unit} | {meaning} |"
-                for name, (kind, unit, meaning) in columns.items()
+                f"| `{name}` | {kind} | {unit if column_unit == 'jobs' else column_unit} | {meaning} |"
+                for name, (kind, column_unit, meaning) in columns.items()
             ]
             lines.append("")
     return "\n".join(lines)

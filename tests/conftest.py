@@ -58,6 +58,9 @@ def subset_project(tmp_path: Path, subset_cbsas: list[str]) -> Path:
     }
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")
-    # DVC deps name pipeline/ files: link the package so the copy sees the same code.
-    (tmp_path / "pipeline").symlink_to(ROOT / "pipeline")
+    # DVC deps name pipeline/ files: a copy of the package (the installed one runs), so a test
+    # can edit a module and watch `dvc status` without touching the real code.
+    shutil.copytree(
+        ROOT / "pipeline", tmp_path / "pipeline", ignore=shutil.ignore_patterns("__pycache__")
+    )
     return tmp_path

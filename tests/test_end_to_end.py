@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from pipeline.cli import main
+from tests.stage_deps import dvc_stages, stage_code, stage_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -145,6 +146,24 @@ def test_dvc_repro_is_incremental(subset_project):
     third = _dvc(project, "repro")
     ran = {line.split("'")[1] for line in third.splitlines() if line.startswith("Running stage")}
     assert ran == {"label@subset", "publish@subset"}
+    # an edit to a module a stage runs (not only the module named after it) makes it stale
+    stale_after = {}
+    for module in ("pipeline/measures/change.py", "pipeline/config.py", "pipeline/stages.py"):
+        edited = project / module
+        original = edited.read_text()
+        edited.write_text(original + "\n# edited\n")
+        status = json.loads(_dvc(project, "status", "--json").splitlines()[-1] or "{}")
+        edited.write_text(original)
+        stale = {stage.split("@")[0] for stage in status}
+        expected = {
+            name
+            for name, stage in dvc_stages().items()
+            if (ROOT / module) in stage_code(stage_command(stage))
+        }
+        assert stale == expected, (module, stale, expected)
+        stale_after[module] = stale
+    assert "cluster" in stale_after["pipeline/measures/change.py"]
+    assert stale_after["pipeline/config.py"] == set(dvc_stages())
 
 
 def test_user_errors_exit_2_without_traceback(tmp_path, capsys, monkeypatch):
