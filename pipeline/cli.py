@@ -5,15 +5,23 @@ User errors print one line and exit with code 2 (``--debug`` shows the traceback
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
+import shutil
 import sys
+import tempfile
 import traceback
 import warnings
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
+import click
+import pandas as pd
 import typer
+from typer._click import exceptions as typer_click_exceptions
 
 from pipeline import stages
 from pipeline.config import DatasetSettings, load_settings, settings_from_dict
@@ -50,9 +58,28 @@ SchedulerOption = Annotated[
 _debug = False
 
 
+def _version() -> str:
+    try:
+        return metadata.version("regclust")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"regclust {_version()}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_show_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
     global _debug
     _debug = debug
@@ -79,6 +106,16 @@ def measure(
     stages.run_measure(
         load_settings(params), dataset, stages.Layout.for_dataset(dataset, data_root), scheduler
     )
+
+
+@app.command()
+def relate(
+    dataset: DatasetOption = "us_cbsa_2019",
+    params: ParamsOption = Path("params.yaml"),
+    data_root: DataOption = Path("data"),
+) -> None:
+    """Industry relatedness (co-location, input-output, occupations) and derived clusters."""
+    stages.run_relate(load_settings(params), dataset, stages.Layout.for_dataset(dataset, data_root))
 
 
 @app.command()
@@ -139,7 +176,11 @@ def validate(
     ] = None,
     classification: Annotated[
         str | None,
-        typer.Option("--classification", help="naics2017, naics2012, nace_r2, okved2 or custom."),
+        typer.Option(
+            "--classification",
+            help="naics2017, naics2012, nace_r2, okved2 or custom; default: detected from "
+            "the codes when they are unambiguous (the report says so).",
+        ),
     ] = None,
     hierarchy: Annotated[
         Path | None,
@@ -150,7 +191,11 @@ def validate(
     ] = "region_id",
     params: ParamsOption = Path("params.yaml"),
 ) -> None:
-    """Check a region x industry table (and its boundaries): summary, problems; exit 0 when usable."""
+    """Check a region x industry table (and its boundaries): exit 0 when usable, 2 when not.
+
+    Warnings leave the table usable; errors make it NOT usable (exit 2), so a script or a CI
+    gate can rely on the exit status.
+    """
     from pipeline.validate import validate as check
 
     settings = load_settings(params) if params.exists() else settings_from_dict({})
@@ -220,14 +265,78 @@ def run_all(
         options=options,
     )
     settings = replace(settings, datasets={"user": dataset})
-    layout = stages.Layout(processed=out, interim=out / "interim")
-    stages.run_ingest(settings, "user", layout)
-    stages.run_measure(settings, "user", layout, scheduler)
-    stages.run_cluster(settings, "user", layout)
-    stages.run_spatial(settings, "user", layout, scheduler)
-    stages.run_label(settings, "user", layout)
-    stages.run_publish(settings, "user", layout)
+    _check_out_folder(out)
+    from pipeline.validate import require_usable, validate
+
+    with warnings.catch_warnings():  # the readers warn again during ingest
+        warnings.simplefilter("ignore")
+        require_usable(
+            validate(
+                employment,
+                None,
+                classification,
+                hierarchy,
+                classifications_dir=Path(settings.classifications),
+            )
+        )
+    with _all_or_nothing(out) as building:
+        layout = stages.Layout(processed=building, interim=building / "interim")
+        stages.run_ingest(settings, "user", layout)
+        stages.run_measure(settings, "user", layout, scheduler)
+        stages.run_cluster(settings, "user", layout)
+        stages.run_spatial(settings, "user", layout, scheduler)
+        stages.run_label(settings, "user", layout)
+        stages.run_publish(settings, "user", layout)
     typer.echo(f"regclust: published tables in {out} (see {out / 'data_dictionary.md'})")
+
+
+RESULT_MARKER = "metrics.json"  # a folder holding it is a previous regclust result
+
+
+def _check_out_folder(out: Path) -> None:
+    """--out must be a new folder, an empty one, or a previous regclust result."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: is an existing file, not a folder; pass a folder path")
+    if out.is_dir() and any(out.iterdir()) and not (out / RESULT_MARKER).exists():
+        raise UserError(
+            f"--out {out}: the folder holds other files and no regclust result "
+            f"({RESULT_MARKER}); pass a new or empty folder so nothing of yours is replaced"
+        )
+
+
+class _all_or_nothing:
+    """Build into a temporary folder beside ``out``; move it into place only on success.
+
+    On failure the temporary folder is removed and a previous result in ``out`` stays as it
+    was. On success the previous result is moved aside, the new one renamed into place
+    (a rename within one folder, so no reader sees a half-written result), then the old one
+    deleted.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+
+    def __enter__(self) -> Path:
+        parent = self.out.absolute().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        self.building = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.building-", dir=parent))
+        return self.building
+
+    def __exit__(self, kind, error, trace) -> bool:
+        if kind is not None:
+            shutil.rmtree(self.building, ignore_errors=True)
+            return False
+        previous = None
+        if self.out.exists():
+            previous = Path(
+                tempfile.mkdtemp(prefix=f".{self.out.name}.previous-", dir=self.building.parent)
+            )
+            previous.rmdir()
+            self.out.rename(previous)
+        self.building.rename(self.out)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+        return False
 
 
 FETCH_KINDS = ("cbp-county", "qcew", "eurostat", "url")
@@ -275,18 +384,425 @@ def fetch(
     typer.echo(f"regclust: {url} -> {path}")
 
 
+# ---------------------------------------------------------------------------------------
+# Questions: show, top, related (the library is pipeline.profiles; here only I/O and format)
+
+YearOption = Annotated[
+    int | None, typer.Option("--year", help="Reference year (default: the latest).")
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON (for scripts) instead of tables.")
+]
+TopOption = Annotated[int, typer.Option("--top", "-n", help="Rows listed per table.", min=1)]
+MinEmploymentOption = Annotated[
+    float,
+    typer.Option(
+        "--min-employment",
+        help="Leave out cells with less employment (LQs of tiny cells are volatile).",
+        min=0,
+    ),
+]
+IndustryFlag = Annotated[
+    bool,
+    typer.Option(
+        "--industry",
+        help="Read the argument as an industry code or title, not a cluster (cluster codes "
+        "1-51 and 101-116 overlap NAICS sectors such as 23 or 111).",
+    ),
+]
+
+
+class _Tables:
+    """The published tables of one dataset, read on demand."""
+
+    def __init__(self, dataset: str, data_root: Path, params: Path) -> None:
+        self.dataset = dataset
+        self.layout = stages.Layout.for_dataset(dataset, data_root)
+        if not self.layout.processed.is_dir():
+            built = sorted(
+                path.name for path in (data_root / "processed").glob("*") if path.is_dir()
+            )
+            close = difflib.get_close_matches(dataset, built, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise UserError(
+                f"--dataset {dataset}: no tables in {self.layout.processed}; {hint}built: "
+                f"{', '.join(built) or 'none'} (dvc repro builds them)"
+            )
+        self.settings = load_settings(params) if params.exists() else settings_from_dict({})
+
+    def read(self, name: str, optional: bool = False) -> pd.DataFrame | None:
+        path = self.layout.table(name)
+        if not path.exists():
+            if optional:
+                return None
+            raise UserError(f"{path}: not found; run the pipeline first (dvc repro)")
+        if name in ("regions.parquet", "regional_clusters.parquet"):
+            import geopandas as gpd
+
+            return gpd.read_parquet(path)
+        return pd.read_parquet(path)
+
+    def classification(self) -> str:
+        if self.dataset in self.settings.datasets:
+            return self.settings.dataset(self.dataset).classification
+        first = pd.read_parquet(self.layout.table("employment.parquet"), columns=["classification"])
+        return str(first["classification"].iloc[0]) if len(first) else "custom"
+
+    def titles(self) -> pd.Series:
+        from pipeline.classifications.titles import industry_titles
+
+        return industry_titles(self.classification(), Path(self.settings.classifications))
+
+    def region_names(self) -> pd.Series:
+        regions = self.read("regions.parquet")
+        return pd.Series(regions["name"].astype(str).to_numpy(), index=regions["region_id"])
+
+    def base_year(self) -> int | None:
+        if self.dataset in self.settings.datasets:
+            configured = self.settings.dataset(self.dataset).change_base_year
+            return configured or self.settings.change.base_year
+        return self.settings.change.base_year
+
+
+def _print_json(payload) -> None:
+    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=_json_value))
+
+
+def _json_value(value):
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    return table.astype(object).where(table.notna(), None).to_dict(orient="records")
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+    return str(value)
+
+
+def _print_table(title: str, table: pd.DataFrame, columns: dict[str, str]) -> None:
+    """A rich table of ``table[columns]`` (column -> header) for people."""
+    from rich.console import Console
+    from rich.table import Table
+
+    shown = [column for column in columns if column in table.columns]
+    view = Table(title=title, title_justify="left", show_lines=False)
+    for column in shown:
+        numeric = pd.api.types.is_numeric_dtype(table[column]) and table[column].dtype != bool
+        view.add_column(columns[column], justify="right" if numeric else "left")
+    for row in table[shown].itertuples(index=False):
+        view.add_row(*(_cell(value) for value in row))
+    Console().print(view)
+
+
+def _resolve_region(tables: _Tables, query: str):
+    from pipeline.profiles import find_code
+
+    quotients = tables.read("location_quotients.parquet")
+    size = quotients.groupby("region_id")["region_employment"].max()
+    return find_code(query, tables.region_names(), "region", size), quotients
+
+
+@app.command()
+def show(
+    region: Annotated[str, typer.Argument(help="Region code or name (e.g. 19820, 'Detroit').")],
+    dataset: DatasetOption = "us_cbsa_2019",
+    year: YearOption = None,
+    as_json: JsonOption = False,
+    top: TopOption = 10,
+    min_employment: MinEmploymentOption = 100.0,
+    params: ParamsOption = Path("params.yaml"),
+    data_root: DataOption = Path("data"),
+) -> None:
+    """A region's profile: strongest clusters, most specialised industries, group, change."""
+    from pipeline.profiles import region_profile
+
+    tables = _Tables(dataset, data_root, params)
+    match, quotients = _resolve_region(tables, region)
+    strength = tables.read("cluster_strength.parquet")
+    base_year = None
+    if strength["year"].nunique() > 1:
+        base_year = tables.base_year() or int(strength["year"].min())
+    profile = region_profile(
+        match.code,
+        match.name,
+        strength,
+        quotients,
+        tables.titles(),
+        year=year,
+        regional=tables.read("regional_clusters.parquet", optional=True),
+        groups=tables.read("region_groups.parquet", optional=True),
+        base_year=base_year,
+        top=top,
+        min_employment=min_employment,
+    )
+    if match.others:
+        names = tables.region_names()
+        also = "; ".join(f"{code} {names[code]}" for code in match.others[:5])
+        profile.notes.append(f"'{region}' also matches: {also} (pass the code to pick one)")
+    if as_json:
+        _print_json(profile.to_dict())
+        return
+    total = f"{profile.total_employment:,.0f}" if profile.total_employment is not None else "?"
+    typer.echo(f"{profile.region_name} ({profile.region_id}), {dataset} {profile.year}")
+    typer.echo(
+        f"total {tables.settings.dataset(dataset).measure if dataset in tables.settings.datasets else 'employment'}: {total}"
+    )
+    if profile.group:
+        typer.echo("region group: " + ", ".join(f"{k} {v}" for k, v in profile.group.items()))
+    _print_table(
+        "Strongest clusters (strong rule, then stars, then LQ)",
+        profile.clusters,
+        {
+            "cluster_code": "code",
+            "cluster_name": "cluster",
+            "lq": "LQ",
+            "employment": "employment",
+            "stars": "stars",
+            "strong": "strong",
+            "label": "label",
+            "label_confidence": "label conf.",
+            "lq_base": f"LQ {profile.base_year}",
+            "lq_change": "LQ change",
+        },
+    )
+    _print_table(
+        f"Most specialised industries (LQ, at least {min_employment:g} employed)",
+        profile.industries,
+        {
+            "industry_code": "code",
+            "industry_name": "industry",
+            "lq": "LQ",
+            "employment": "employment",
+        },
+    )
+    for note in profile.notes:
+        typer.echo(f"note: {note}")
+
+
+def _resolve_cluster_or_industry(tables: _Tables, query: str, industry: bool):
+    """('cluster' | 'industry', Match) for a code or name."""
+    from pipeline.profiles import find_code
+
+    clusters = tables.read("industry_clusters.parquet")
+    cluster_names = clusters.drop_duplicates("cluster_code").set_index("cluster_code")[
+        "cluster_name"
+    ]
+    titles = tables.titles()
+    quotients_codes = tables.read("location_quotients.parquet")["industry_code"].unique()
+    titles = titles[titles.index.isin(quotients_codes)]
+    if not industry:
+        if query in cluster_names.index:
+            return "cluster", find_code(query, cluster_names, "cluster"), cluster_names
+        if not query.strip().isdigit():
+            try:
+                return "cluster", find_code(query, cluster_names, "cluster"), cluster_names
+            except UserError:
+                pass
+    if query in quotients_codes and query not in titles.index:
+        titles = pd.concat([titles, pd.Series({query: query})])
+    try:
+        return "industry", find_code(query, titles, "industry"), cluster_names
+    except UserError as error:
+        if industry:
+            raise
+        combined = pd.concat([cluster_names.rename(lambda code: f"cluster {code}"), titles])
+        from pipeline.profiles import find_code as again
+
+        try:
+            again(query, combined, "cluster or industry")
+        except UserError as both:
+            raise both from error
+        raise
+
+
+@app.command()
+def top(
+    query: Annotated[
+        str, typer.Argument(help="Cluster or industry: code or name (e.g. 4, 3364, 'aerospace').")
+    ],
+    dataset: DatasetOption = "us_cbsa_2019",
+    year: YearOption = None,
+    as_json: JsonOption = False,
+    count: TopOption = 10,
+    min_employment: MinEmploymentOption = 100.0,
+    industry: IndustryFlag = False,
+    params: ParamsOption = Path("params.yaml"),
+    data_root: DataOption = Path("data"),
+) -> None:
+    """Leading regions of a cluster or an industry: highest LQ, with employment."""
+    from pipeline.profiles import leading_regions
+
+    tables = _Tables(dataset, data_root, params)
+    kind, match, _ = _resolve_cluster_or_industry(tables, query, industry)
+    table = tables.read(
+        "cluster_strength.parquet" if kind == "cluster" else "location_quotients.parquet"
+    )
+    leaders = leading_regions(
+        match.code,
+        kind,
+        table,
+        tables.region_names(),
+        year=year,
+        top=count,
+        min_employment=min_employment,
+    )
+    used_year = int(table["year"].max()) if year is None else year
+    if as_json:
+        _print_json(
+            {
+                "kind": kind,
+                "code": match.code,
+                "name": match.name,
+                "year": used_year,
+                "dataset": dataset,
+                "regions": _records(leaders),
+            }
+        )
+        return
+    leaders = leaders.assign(share=leaders["share"].map(lambda share: f"{share:.1%}"))
+    _print_table(
+        f"Leading regions of {kind} {match.code} {match.name}, {dataset} {used_year} "
+        f"(by LQ, at least {min_employment:g} employed)",
+        leaders,
+        {
+            "rank": "#",
+            "region_id": "region",
+            "region_name": "name",
+            "lq": "LQ",
+            "employment": "employment",
+            "share": "share of national",
+            "strong": "strong",
+            "stars": "stars",
+        },
+    )
+
+
+@app.command()
+def related(
+    query: Annotated[
+        str, typer.Argument(help="Cluster (or, with --industry, industry): code or name.")
+    ],
+    dataset: DatasetOption = "us_cbsa_2019",
+    as_json: JsonOption = False,
+    count: TopOption = 10,
+    industry: IndustryFlag = False,
+    params: ParamsOption = Path("params.yaml"),
+    data_root: DataOption = Path("data"),
+) -> None:
+    """Related clusters (US Cluster Mapping) or related industries (relatedness table)."""
+    from pipeline.profiles import related_clusters, related_industries
+
+    tables = _Tables(dataset, data_root, params)
+    kind, match, cluster_names = _resolve_cluster_or_industry(tables, query, industry)
+    relatedness = tables.read("industry_relatedness.parquet", optional=True)
+    if kind == "industry":
+        if relatedness is None:
+            raise UserError(
+                f"industry {match.code}: no industry relatedness table for {dataset} "
+                f"({tables.layout.table('industry_relatedness.parquet')} does not exist); "
+                "`regclust related` on a cluster uses the US Cluster Mapping related clusters"
+            )
+        result = related_industries(match.code, relatedness, tables.titles(), count)
+        source = "industry_relatedness.parquet"
+    else:
+        path = Path(tables.settings.classifications) / "uscmp_related_clusters.csv"
+        if tables.classification() not in ("naics2017", "naics2012") or not path.exists():
+            raise UserError(
+                f"cluster {match.code} {match.name}: no cluster relatedness exists for "
+                f"{dataset} (related clusters are published for the US benchmark clusters only)"
+            )
+        table = pd.read_csv(path, dtype={"cluster_code": str, "related_cluster_code": str})
+        result = related_clusters(match.code, table, cluster_names).head(count)
+        source = "US Cluster Mapping related clusters (Delgado, Porter & Stern 2016)"
+    if as_json:
+        _print_json(
+            {
+                "kind": kind,
+                "code": match.code,
+                "name": match.name,
+                "source": source,
+                "related": _records(result),
+            }  # fmt: skip
+        )
+        return
+    if result.empty:
+        typer.echo(f"{kind} {match.code} {match.name}: no related {kind} listed in {source}")
+        return
+    _print_table(
+        f"Related to {kind} {match.code} {match.name} ({source})",
+        result,
+        {
+            "related_cluster_code": "code",
+            "related_cluster_name": "cluster",
+            "related_code": "code",
+            "related_name": "industry",
+            "related_percentage": "percentile",
+            "related_avg": "mean relatedness",
+            "related_90": "top decile",
+            "combined": "relatedness",
+        },
+    )
+
+
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Input warnings print as one line, like errors."""
     print(f"regclust: warning: {message}", file=sys.stderr)
 
 
+USAGE_ERRORS = (click.exceptions.UsageError, typer_click_exceptions.UsageError)
+CLICK_ERRORS = (click.exceptions.ClickException, typer_click_exceptions.ClickException)
+NO_ARGS = (click.exceptions.NoArgsIsHelpError, typer_click_exceptions.NoArgsIsHelpError)
+ABORTS = (click.exceptions.Abort, typer.Abort)
+
+
+def usage_message(error: Exception) -> str:
+    """One line for a usage error: what is wrong, a 'did you mean', and where help is."""
+    message = error.format_message() if hasattr(error, "format_message") else str(error)
+    message = " ".join(message.split())
+    context = getattr(error, "ctx", None)
+    command = getattr(context, "command", None)
+    commands = getattr(command, "commands", None)
+    if message.startswith("No such command") and commands and "did you mean" not in message.lower():
+        typed = message.split("'")[1] if "'" in message else ""
+        close = difflib.get_close_matches(typed, list(commands), n=1, cutoff=0.5)
+        if close:
+            message = message.rstrip(".") + f"; did you mean '{close[0]}'?"
+        else:
+            message = message.rstrip(".") + f"; commands: {', '.join(sorted(commands))}"
+    possibilities = getattr(error, "possibilities", None)
+    if possibilities:
+        option = getattr(error, "option_name", "")
+        close = difflib.get_close_matches(option, list(possibilities), n=1, cutoff=0.5)
+        base = getattr(error, "message", message)
+        message = f"{base}; did you mean {close[0]}?" if close else message
+    path = getattr(context, "command_path", None) or "regclust"
+    return f"{message} (see '{path} --help')"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``regclust`` console script."""
+    """Entry point of the ``regclust`` console script; returns the exit status.
+
+    0 success; 2 a user error or a usage error (one line on stderr, never a traceback;
+    ``--debug`` adds the traceback of a user error); 1 an unexpected failure (traceback);
+    130 interrupted.
+    """
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     warnings.showwarning = _one_line_warning
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    arguments = list(argv if argv is not None else sys.argv[1:])
+    debug = "--debug" in arguments
     try:
-        app(args=argv, standalone_mode=False)
+        result = app(args=arguments, standalone_mode=False, prog_name="regclust")
     except UserError as error:
         if debug:
             traceback.print_exc()
@@ -295,16 +811,22 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("regclust: interrupted; outputs already written are intact", file=sys.stderr)
         return 130
-    except (typer.Exit, SystemExit) as stop:
+    except NO_ARGS as error:  # bare `regclust` (or a group without its command): help
+        context = getattr(error, "ctx", None)
+        typer.echo(context.get_help() if context is not None else "regclust --help")
+        return 0
+    except USAGE_ERRORS as error:
+        print(f"regclust: error: {usage_message(error)}", file=sys.stderr)
+        return 2
+    except CLICK_ERRORS as error:  # e.g. a file option that cannot be opened
+        print(f"regclust: error: {usage_message(error)}", file=sys.stderr)
+        return 2
+    except ABORTS:
+        print("regclust: aborted", file=sys.stderr)
+        return 1
+    except (typer.Exit, click.exceptions.Exit, SystemExit) as stop:
         return int(getattr(stop, "exit_code", getattr(stop, "code", 0)) or 0)
-    except Exception as error:  # click usage errors come through here in non-standalone mode
-        import click
-
-        if isinstance(error, click.exceptions.ClickException):
-            error.show()
-            return 2
-        raise
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 def entry_point() -> None:

@@ -6,31 +6,45 @@ them through ``regclust <stage>``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import dask.dataframe as dd
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import publish
-from pipeline.classifications.definitions import cluster_level, cluster_mapping, label_weights
-from pipeline.clusters.labels import ClusterLabeller, label_regional_clusters
-from pipeline.clusters.regional import notable_pairs, regional_clusters
-from pipeline.clusters.strength import cluster_employment, score_clusters
+from pipeline.classifications.definitions import (
+    NAICS,
+    cluster_level,
+    cluster_mapping,
+    label_weights,
+)
+from pipeline.clusters.labels import (
+    ClusterLabeller,
+    label_with_confidence,
+    patent_intensity,
+)
+from pipeline.clusters.regional import notable_pairs, regional_clusters, spatial_significance
+from pipeline.clusters.strength import cluster_employment, effective_lq_base, score_clusters
 from pipeline.compute import dask_client
 from pipeline.config import Settings
 from pipeline.errors import UserError
 from pipeline.measures.change import LQ_CHANGE_COLUMNS, lq_change, strong_cluster_transitions
 from pipeline.measures.concentration import (
-    industry_concentration_distributed,
+    PANEL_COLUMNS,
+    parquet_years,
+    read_year,
     region_specialization,
+    year_measures,
 )
 from pipeline.measures.spatial import local_by_group, moran_by_group
-from pipeline.measures.specialization import location_quotients, region_totals
+from pipeline.measures.specialization import LQ_META, region_totals
 from pipeline.progress import steps
 from pipeline.sources.registry import ingest, source_metrics
 from pipeline.sources.suppression import exclude_imputed
+from pipeline.sources.us_patents import dataset_patents
 
 
 @dataclass(frozen=True)
@@ -66,7 +80,9 @@ def run_ingest(settings: Settings, dataset: str, layout: Layout) -> None:
     with steps(f"ingest {dataset}", 2) as step:
         result = ingest(config.source, Path(config.raw), config.options, config.classification)
         step("read and checked raw files")
-        publish.write_table(result.employment, layout.table("employment.parquet"))
+        publish.write_table(
+            result.employment, layout.table("employment.parquet"), row_group_by="year"
+        )
         publish.write_geotable(result.regions, layout.table("regions.parquet"))
         publish.write_table(result.weights, layout.table("spatial_weights.parquet"))
         step("wrote employment, regions, spatial_weights")
@@ -77,64 +93,169 @@ def run_measure(
 ) -> None:
     """employment -> location quotients, concentration, region specialization, LQ change.
 
-    Everything runs on a dask.distributed cluster: the LQs as a dask graph, concentration one
-    year per task, global Moran's I one year per task (years are independent).
+    One dask task per year (years are independent): it reads that year's row groups with
+    region and industry dictionary-encoded, computes the LQs and the concentration measures
+    from integer codes with bincounts (:func:`pipeline.measures.concentration.year_measures`),
+    then the year's region specialization and global Moran's I. Only the year's LQ table
+    travels back, and it is appended to ``location_quotients.parquet`` as one row group,
+    so the panel is never whole in memory.
     """
     config = settings.dataset(dataset)
     source = layout.table("employment.parquet")
     if not source.exists():
         raise UserError(f"{source}: not found; run 'regclust ingest --dataset {dataset}' first")
     weights = _read(layout.table("spatial_weights.parquet"))
+    use_imputed = settings.measure.use_imputed
     with steps(f"measure {dataset}", 5) as step, dask_client(settings.compute, scheduler) as client:
         step(f"dask client ready ({client.scheduler.address})")
-        employment = dd.read_parquet(source)
-        if not settings.measure.use_imputed:
-            employment = exclude_imputed(employment)
-        levels = pd.Series(employment["industry_level"].unique().compute())
-        level = cluster_level(config.classification, levels)
-        level_codes = employment.loc[employment["industry_level"] == level, "industry_code"]
+        years = parquet_years(source)
+        industries = pd.concat(
+            [_year_industries(source, year, use_imputed) for year in years], ignore_index=True
+        ).drop_duplicates(ignore_index=True)
+        level = cluster_level(config.classification, industries["industry_level"])
         mapping = cluster_mapping(
-            level_codes.unique().compute(), config.classification, Path(settings.classifications)
+            industries.loc[industries["industry_level"] == level, "industry_code"].unique(),
+            config.classification,
+            Path(settings.classifications),
         )
-        traded = mapping.loc[mapping["cluster_type"] == "traded", "industry_code"]
-        quotients = location_quotients(employment, settings.measure.lq_denominator, traded)
-        quotients = client.compute(quotients).result()
-        quotients = quotients.sort_values(["year", "region_id", "industry_code"], ignore_index=True)
-        step(f"location quotients for {len(quotients):,} cells")
-
-        concentration = industry_concentration_distributed(employment, client)
-        moran = _moran_by_year(client, quotients, weights, settings)
-        concentration = concentration.merge(moran, on=["year", "industry_code"], how="left")
-        step(
-            f"concentration and Moran's I of {concentration['industry_code'].nunique():,} industries"
-        )
-
-        specialization = region_specialization(
-            quotients, traded, settings.measure.specialised_lq, level
-        )
+        traded = tuple(mapping.loc[mapping["cluster_type"] == "traded", "industry_code"])
+        detail_levels = industries.loc[industries["industry_level"] > 0, "industry_level"]
+        top_level = int(detail_levels.min()) if len(detail_levels) else None
+        shared_weights = client.scatter(weights, broadcast=True)
+        futures = [
+            client.submit(
+                _measure_year,
+                str(source),
+                year,
+                settings,
+                traded,
+                top_level,
+                level,
+                shared_weights,
+                pure=False,
+            )
+            for year in years
+        ]
+        target = layout.table("location_quotients.parquet")
+        concentration, specialization, moran = [], [], []
+        n_cells = 0
+        with publish.table_writer(target, LQ_SCHEMA) as write:
+            for future in futures:  # in year order: one row group per year
+                year_quotients, year_concentration, year_specialization, year_moran = (
+                    future.result()
+                )
+                future.release()
+                write(year_quotients)
+                n_cells += len(year_quotients)
+                concentration.append(year_concentration)
+                specialization.append(year_specialization)
+                moran.append(year_moran)
+                del year_quotients
+            step(f"location quotients for {n_cells:,} cells")
+            concentration = pd.concat(concentration, ignore_index=True).merge(
+                pd.concat(moran, ignore_index=True), on=["year", "industry_code"], how="left"
+            )
+            step(
+                f"concentration and Moran's I of {concentration['industry_code'].nunique():,} "
+                "industries"
+            )
+            specialization = pd.concat(specialization, ignore_index=True)
         change = settings.change
-        multi_year = quotients["year"].nunique() > 1
+        base_year = config.change_base_year or change.base_year
         lq_changes = (
             lq_change(
-                quotients,
-                config.change_base_year or change.base_year,
+                _read_years(target, [base_year or years[0], change.end_year or years[-1]]),
+                base_year,
                 change.end_year,
                 change.specialisation_lq,
                 change.stable_tolerance,
             )
-            if multi_year
+            if len(years) > 1
             else pd.DataFrame(columns=LQ_CHANGE_COLUMNS)
         )
         step("region specialization and LQ change")
-        publish.write_table(quotients, layout.table("location_quotients.parquet"))
         publish.write_table(concentration, layout.table("concentration.parquet"))
         publish.write_table(specialization, layout.table("region_specialization.parquet"))
         publish.write_table(lq_changes, layout.table("lq_change.parquet"))
         step("wrote location_quotients, concentration, region_specialization, lq_change")
 
 
-def _moran_by_year(client, quotients: pd.DataFrame, weights: pd.DataFrame, settings: Settings):
-    """Global Moran's I of every industry's LQ, one dask task per year."""
+LQ_SCHEMA = pa.Schema.from_pandas(LQ_META, preserve_index=False).remove_metadata()
+LQ_SCHEMA = LQ_SCHEMA.set(0, pa.field("region_id", pa.large_string())).set(
+    1, pa.field("industry_code", pa.large_string())
+)
+
+
+def _year_columns(use_imputed: bool) -> list[str]:
+    return PANEL_COLUMNS if use_imputed else [*PANEL_COLUMNS, "employment_flag"]
+
+
+def _year_table(source: str | Path, year: int, use_imputed: bool, columns=None) -> pa.Table:
+    """One year of the employment table, less imputed industry cells unless ``use_imputed``.
+
+    An imputed all-industry total (industry_level 0) stays: it is the LQ denominator
+    (as :func:`pipeline.sources.suppression.exclude_imputed`).
+    """
+    table = read_year(source, year, columns or _year_columns(use_imputed))
+    if use_imputed:
+        return table
+    imputed = pc.and_(
+        pc.equal(table.column("employment_flag").cast(pa.string()), "imputed"),
+        pc.greater(table.column("industry_level"), 0),
+    )
+    return table.filter(pc.invert(pc.fill_null(imputed, False))).drop_columns(["employment_flag"])
+
+
+def _year_industries(source: Path, year: int, use_imputed: bool) -> pd.DataFrame:
+    """The (industry_level, industry_code) pairs present in one year."""
+    columns = ["industry_level", "industry_code"] + ([] if use_imputed else ["employment_flag"])
+    table = _year_table(source, year, use_imputed, columns).unify_dictionaries()
+    pairs = table.select(["industry_level", "industry_code"]).group_by(
+        ["industry_level", "industry_code"]
+    )
+    return (
+        pairs.aggregate([])
+        .cast(pa.schema([("industry_level", pa.int8()), ("industry_code", pa.string())]))
+        .to_pandas()
+    )
+
+
+def _measure_year(
+    source: str,
+    year: int,
+    settings: Settings,
+    traded: tuple[str, ...],
+    top_level: int | None,
+    level: int,
+    weights: pd.DataFrame,
+) -> tuple[pa.Table, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Task: one year -> its LQ table, concentration, region specialization and Moran's I."""
+    measure = settings.measure
+    quotients, concentration = year_measures(
+        _year_table(source, year, measure.use_imputed),
+        year,
+        measure.lq_denominator,
+        traded,
+        top_level,
+    )
+    frame = quotients.select(
+        ["year", "region_id", "industry_code", "industry_level", "employment", "lq"]
+    ).to_pandas()
+    specialization = region_specialization(frame, traded, measure.specialised_lq, level)
+    moran = _moran_by_year(frame, weights, settings)
+    return quotients, concentration, specialization, moran
+
+
+def _read_years(path: Path, years: list[int]) -> pd.DataFrame:
+    """The LQ rows of some years (their row groups only)."""
+    tables = [read_year(path, year, LQ_SCHEMA.names) for year in sorted(set(years))]
+    return pa.concat_tables(
+        [table.select(LQ_SCHEMA.names).cast(LQ_SCHEMA) for table in tables]
+    ).to_pandas()
+
+
+def _moran_by_year(quotients: pd.DataFrame, weights: pd.DataFrame, settings: Settings):
+    """Global Moran's I of every industry's LQ in one year's table."""
     spatial = settings.spatial
     renamed = {
         "moran_i": "moran_i",
@@ -146,18 +267,14 @@ def _moran_by_year(client, quotients: pd.DataFrame, weights: pd.DataFrame, setti
         return pd.DataFrame(columns=["year", "industry_code", *renamed.values()]).astype(
             {"year": "int16", "industry_code": "str", **dict.fromkeys(renamed.values(), "float64")}
         )
-    moran = pd.concat(
-        _per_year(
-            client,
-            moran_by_group,
-            quotients[["year", "industry_code", "region_id", "lq"]],
-            weights,
-            group=("year", "industry_code"),
-            permutations=spatial.permutations,
-            seed=spatial.seed,
-            missing=spatial.missing,
-        ),
-        ignore_index=True,
+    moran = moran_by_group(
+        quotients[["year", "industry_code", "region_id", "lq"]],
+        weights,
+        value="lq",
+        group=("year", "industry_code"),
+        permutations=spatial.permutations,
+        seed=spatial.seed,
+        missing=spatial.missing,
     )
     return moran[["year", "industry_code", *renamed]].rename(columns=renamed)
 
@@ -199,7 +316,8 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
             Path(settings.classifications),
         )
         step(f"mapped {len(mapping)} industries to clusters")
-        strength = cluster_employment(detail, mapping, region_totals(employment))
+        lq_base = effective_lq_base(rules.lq_base, config.classification)
+        strength = cluster_employment(detail, mapping, region_totals(employment), lq_base)
         scored = score_clusters(strength, rules.strong, rules.stars)
         step(f"{int(scored['strong'].sum())} strong region x cluster pairs")
         notable = notable_pairs(
@@ -209,7 +327,15 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
             rules.regional.stars_lq_min,
         )
         regional, composition = regional_clusters(
-            notable, weights, detail, mapping, regions, rules.regional.top_industries
+            notable,
+            weights,
+            detail,
+            mapping,
+            regions,
+            rules.regional.top_industries,
+            merge_rule=rules.regional.merge_rule,
+            max_distance_km=rules.regional.max_distance_km,
+            isolate_distance_km=rules.regional.isolate_distance_km,
         )
         step(f"{len(regional)} regional clusters")
         publish.write_table(mapping, layout.table("industry_clusters.parquet"))
@@ -282,9 +408,20 @@ def run_label(settings: Settings, dataset: str, layout: Layout) -> None:
             production,
             label.technology_share_min,
             label.production_share_min,
+            label.technology_generic if config.classification in NAICS else (),
         )
-        labelled = label_regional_clusters(regional, composition, labeller)
+        labelled, robustness = label_with_confidence(
+            regional, composition, labeller, label.robustness_shift
+        )
+        significance = spatial_significance(labelled, _read(layout.table("local_spatial.parquet")))
+        labelled = labelled.merge(significance, on="regional_cluster_id", how="left")
+        patents = dataset_patents(Path(config.raw), config.source)
+        if patents is not None:  # US data: a second technology signal, descriptive only
+            labelled["patent_intensity"] = patent_intensity(
+                labelled, patents, label.patents_per_jobs
+            )
         publish.write_geotable(labelled, layout.table("regional_clusters.parquet"))
+        publish.write_json(robustness, layout.table("label_robustness.json"))
         counts = labelled["label"].value_counts().to_dict()
         step("labelled " + ", ".join(f"{n} {name}" for name, n in sorted(counts.items())))
 
@@ -317,10 +454,346 @@ def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
         metrics["lisa_quadrants"] = {
             quadrant: int(n) for quadrant, n in local["quadrant"].value_counts().items()
         }
-        metrics.update(source_metrics(config.source, Path(config.raw), quotients))
+        metrics.update(
+            source_metrics(
+                config.source,
+                Path(config.raw),
+                quotients,
+                employment,
+                config.options,
+                settings.imputation_holdout,
+            )
+        )
         publish.write_json(metrics, layout.table("metrics.json"))
         publish.write_text(
             publish.data_dictionary_markdown(dataset, config.measure, config.unit),
             layout.table("data_dictionary.md"),
         )
         step(f"metrics: {metrics['regional_clusters']} regional clusters")
+
+
+def _industry_titles(*tables: pd.DataFrame) -> dict[str, str]:
+    """industry_code -> title from ``industry_name`` columns; section datasets (one industry
+    per cluster, same code) fall back to the cluster's name."""
+    from pipeline.maps import industry_names
+
+    titles = industry_names(*tables)
+    for table in tables:
+        if {"industry_code", "cluster_code", "cluster_name"} <= set(table.columns):
+            same = table[table["industry_code"] == table["cluster_code"]]
+            for code, name in zip(same["industry_code"], same["cluster_name"], strict=True):
+                titles.setdefault(code, name)
+    return titles
+
+
+def run_maps(settings: Settings, dataset: str, layout: Layout) -> None:
+    """Published tables -> offline maps (maps/*.html, maps/*.png), the atlas (atlas/index.html)
+    and a GeoPackage of the regions and regional clusters (gis/<dataset>.gpkg).
+
+    Every page inlines Leaflet (pipeline/vendor) and its data: no CDN, no tile server.
+    """
+    import os
+
+    import matplotlib
+
+    matplotlib.use("Agg")  # the stage draws figures to files, never to a screen
+    import matplotlib.pyplot as plt
+    import pyarrow.parquet as pq
+
+    from pipeline import atlas, maps
+    from pipeline.classifications.titles import industry_titles
+
+    config = settings.dataset(dataset)
+    options = settings.maps
+    focus = options.focus_extent.get(dataset)
+    focus = tuple(float(v) for v in focus) if focus is not None else None
+    with steps(f"maps {dataset}", 5) as step:
+        regions = _read_geo(layout.table("regions.parquet"))
+        clusters = _read_geo(layout.table("regional_clusters.parquet"))
+        strength = _read(layout.table("cluster_strength.parquet"))
+        local = _read(layout.table("local_spatial.parquet"))
+        industries = _read(layout.table("industry_clusters.parquet"))
+        original_regions, original_clusters = regions, clusters
+        # Simplify once: every map below re-simplifies at the same tolerance, which is then cheap.
+        regions = maps.simplify_for_web(
+            regions, options.simplify_tolerance, options.coordinate_decimals
+        )
+        clusters = maps.simplify_for_web(
+            clusters, options.simplify_tolerance, options.coordinate_decimals
+        )
+        year = maps.latest_year(strength)
+        level = cluster_level(config.classification)
+        quotients_path = layout.table("location_quotients.parquet")
+        if not quotients_path.exists():
+            raise UserError(
+                f"{quotients_path}: not found; run the earlier stages first (dvc repro)"
+            )
+        columns = ["region_id", "industry_code", "industry_level", "year", "employment", "lq"]
+        if "industry_name" in pq.read_schema(quotients_path).names:
+            columns.append("industry_name")
+        quotients = pd.read_parquet(
+            quotients_path,
+            columns=columns,
+            filters=[("year", "==", year), ("industry_level", "==", level)],
+        )
+        titles = _industry_titles(industries, quotients)
+        official = industry_titles(config.classification, Path(settings.classifications))
+        titles.update({str(code): str(name) for code, name in official.items()})
+        leaders = maps.leading_clusters(strength, options.leading_clusters, year)
+        step(f"read tables; leading clusters {', '.join(leaders['cluster_code'])}")
+
+        folder = layout.processed / "maps"
+        pages = {
+            "regional_clusters.html": maps.clusters_map(
+                regions,
+                clusters,
+                options,
+                unit=config.unit,
+                titles=titles,
+                dataset=dataset,
+                focus=focus,
+            )
+        }
+        for code in leaders["cluster_code"]:
+            pages[f"lq_{code}.html"] = maps.lq_map(
+                regions, strength, code, options, unit=config.unit, dataset=dataset, focus=focus
+            )
+            pages[f"lisa_{code}.html"] = maps.lisa_map(
+                regions, local, code, options, dataset=dataset, focus=focus
+            )
+        for name, page in pages.items():
+            publish.write_text(page.html, folder / name)
+        step(f"wrote {len(pages)} interactive maps")
+
+        figures = {
+            "regional_clusters.png": maps.static_clusters_figure(
+                regions, clusters, strength, options, dataset=dataset, focus=focus
+            )
+        }
+        for code in leaders["cluster_code"]:
+            figures[f"lq_{code}.png"] = maps.static_lq_figure(
+                regions, strength, code, options, unit=config.unit, dataset=dataset, focus=focus
+            )
+        for name, figure in figures.items():
+            with publish.atomic_path(folder / name) as temporary:
+                figure.savefig(temporary, format="png", dpi=options.static_dpi)
+            plt.close(figure)
+        # Maps of clusters that are no longer leading would be stale: remove them.
+        for stale in folder.glob("l*_*.*"):
+            if stale.name not in pages and stale.name not in figures:
+                stale.unlink()
+        step(f"wrote {len(figures)} static maps")
+
+        data = atlas.atlas_data(
+            regions,
+            clusters,
+            strength,
+            quotients,
+            options,
+            dataset=dataset,
+            description=config.description,
+            measure=config.measure,
+            unit=config.unit,
+            titles=titles,
+            focus=focus,
+        )
+        publish.write_text(atlas.atlas_html(data), layout.processed / "atlas" / "index.html")
+        step("wrote atlas/index.html")
+
+        # GeoPackage for GIS users whose GDAL reads no GeoParquet: the original geometries.
+        target = layout.processed / "gis" / f"{dataset}.gpkg"
+        with publish.atomic_path(target) as temporary:
+            named = temporary.with_name(temporary.name + ".gpkg")  # GDAL wants the extension
+            try:
+                for name, layer in maps.gis_layers(original_regions, original_clusters).items():
+                    layer.to_file(named, layer=name, driver="GPKG")
+                os.replace(named, temporary)
+            finally:
+                named.unlink(missing_ok=True)
+        step(f"wrote gis/{dataset}.gpkg")
+
+
+def run_region_groups(settings: Settings, dataset: str, layout: Layout) -> dict:
+    """cluster_strength + contiguity -> region_groups.parquet and region_groups_metrics.json.
+
+    Contiguous specialisation regions (Ward with the contiguity as connectivity) and the
+    unconstrained KMeans comparison, the group count chosen by params ``region_groups``.
+    Returns the metrics written (``{"region_groups": {year: ...}}``).
+    """
+    from pipeline.clusters.region_groups import group_regions
+
+    with steps(f"region groups {dataset}", 2) as step:
+        strength = _read(layout.table("cluster_strength.parquet"))
+        weights = _read(layout.table("spatial_weights.parquet"))
+        regions = _read_geo(layout.table("regions.parquet"))
+        table, by_year = group_regions(strength, weights, regions, settings.region_groups)
+        summary = ", ".join(
+            f"{year}: {scores['ward']['n_groups']} groups (+{scores['isolates']} isolated)"
+            for year, scores in by_year.items()
+        )
+        step(summary)
+        metrics = {"region_groups": by_year}
+        publish.write_geotable(table, layout.table("region_groups.parquet"))
+        publish.write_json(metrics, layout.table("region_groups_metrics.json"))
+        step("wrote region_groups, region_groups_metrics.json")
+    return metrics
+
+
+def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
+    """employment -> industry_relatedness.parquet and derived industry clusters, validated.
+
+    Relatedness (:mod:`pipeline.clusters.relatedness`) is computed from the dataset itself
+    (co-location across its regions, latest year, finest level) and, for NAICS 2017 data,
+    from the embedded BEA input-output and OEWS occupation tables (or a dataset's own tables,
+    params ``relatedness.tables``). The derived clusters (:mod:`pipeline.clusters.derived`)
+    group the traded industries (NAICS; every industry otherwise) and are scored against
+    the benchmark and the baselines in ``industry_cluster_validation.json``.
+    """
+    from pipeline.classifications.titles import industry_titles
+    from pipeline.clusters.derived import (
+        clustering_relatedness,
+        derive_industry_clusters,
+        validation_metrics,
+    )
+    from pipeline.clusters.relatedness import (
+        combined_relatedness,
+        relatedness_measures,
+        relatedness_table,
+        within_between,
+    )
+    from pipeline.sources.linkages import (
+        read_input_output_table,
+        read_occupation_table,
+        read_us_linkages,
+    )
+
+    config = settings.dataset(dataset)
+    related, spec = settings.relatedness, settings.industry_clusters
+    with steps(f"relate {dataset}", 3) as step:
+        employment = _read(layout.table("employment.parquet"))
+        if not settings.measure.use_imputed:
+            employment = exclude_imputed(employment)
+        level = cluster_level(config.classification, employment["industry_level"])
+        year = int(employment["year"].max())
+        detail = employment[
+            (employment["industry_level"] == level)
+            & (employment["year"] == year)
+            & (employment["industry_code"] != "00")
+        ]
+        if detail["industry_code"].nunique() < 3:
+            raise UserError(
+                f"{layout.table('employment.parquet')}: fewer than 3 industries at level {level} "
+                f"in {year}; relatedness needs at least 3"
+            )
+        benchmark = cluster_mapping(
+            detail["industry_code"].unique(), config.classification, Path(settings.classifications)
+        )
+        if config.classification == "naics2017":
+            linkages = read_us_linkages(related.linkages)
+            tables = {
+                "use": linkages.use,
+                "make": linkages.make,
+                "crosswalk": linkages.crosswalk,
+                "occupations": linkages.occupations,
+                "prefix_map": linkages.prefix_map,
+            }
+        else:
+            own = related.tables.get(dataset, {})
+            tables = {
+                "flows": read_input_output_table(own["input_output"])
+                if "input_output" in own
+                else None,
+                "occupations": read_occupation_table(own["occupations"])
+                if "occupations" in own
+                else None,
+            }
+        measures = relatedness_measures(detail, related, **tables)
+        combined = combined_relatedness(
+            measures,
+            {name: related.weights.get(name, 0.0) for name in measures},
+            related.standardise,
+        )
+        published = relatedness_table(measures, combined, related.top_k)
+        step(f"relatedness of {len(combined):,} industries ({', '.join(measures)})")
+
+        traded = benchmark.loc[benchmark["cluster_type"] == "traded", "industry_code"]
+        codes = sorted(
+            set(traded) if spec.traded_only and config.classification in NAICS
+            else set(detail["industry_code"])
+        )
+        weights = {name: related.weights.get(name, 0.0) for name in measures}
+        clustering = clustering_relatedness(measures, weights, codes, spec, related.standardise)
+        grid = [k for k in spec.n_clusters if k < len(codes)] or list(
+            range(min(3, len(codes) - 1), max(3, len(codes) // 2) + 1)
+        )
+        size = detail.groupby("industry_code")["employment"].sum()
+        titles = industry_titles(config.classification, Path(settings.classifications))
+        # few industries (e.g. 19 NACE sections): the grid is 3 .. n/2 and no group may hold
+        # more than half of the industries
+        guard = max(spec.max_cluster_share, 0.5) if grid != list(spec.n_clusters) else None
+        derived, scores = derive_industry_clusters(
+            clustering,
+            size,
+            replace(spec, n_clusters=tuple(grid), max_cluster_share=guard or spec.max_cluster_share),
+            titles if len(titles) else None,
+        )
+        if config.classification not in NAICS:  # a group is traded if most of its jobs are
+            kind = benchmark.set_index("industry_code")["cluster_type"]
+            traded_share = (
+                derived.assign(
+                    size=derived["industry_code"].map(size).fillna(0.0),
+                    traded=derived["industry_code"].map(kind).eq("traded"),
+                )
+                .assign(traded_size=lambda t: t["size"] * t["traded"])
+                .groupby("cluster_code")[["traded_size", "size"]]
+                .sum()
+            )
+            is_traded = traded_share["traded_size"] >= 0.5 * traded_share["size"]
+            derived["cluster_type"] = (
+                derived["cluster_code"].map(is_traded).map({True: "traded", False: "local"})
+            )
+        step(f"{derived['cluster_code'].nunique()} derived clusters of {len(codes)} industries")
+
+        region_total = employment[
+            (employment["industry_code"] == "00") & (employment["year"] == year)
+        ].set_index("region_id")["employment"]
+        cells = detail[detail["industry_code"].isin(codes)].pivot_table(
+            index="region_id", columns="industry_code", values="employment", aggfunc="sum"
+        )
+        shares = cells.div(region_total.reindex(cells.index), axis=0)
+        location_quotients = shares / (cells.sum() / region_total.reindex(cells.index).sum())
+        benchmark_traded = (
+            benchmark[benchmark["cluster_type"] == "traded"].set_index("industry_code")[
+                "cluster_code"
+            ]
+            if config.classification in NAICS
+            else None
+        )
+        validation = validation_metrics(
+            clustering,
+            derived.set_index("industry_code")["cluster_code"],
+            benchmark_traded,
+            location_quotients.fillna(0.0),
+        )
+        separation = {}
+        if benchmark_traded is not None:
+            separation = {
+                name: {
+                    key: round(float(value), 4)
+                    for key, value in within_between(matrix, benchmark_traded).items()
+                }
+                for name, matrix in {**measures, "combined": combined}.items()
+            }
+        report = {
+            "year": year,
+            "industries": int(len(combined)),
+            "clustered_industries": len(codes),
+            "measures": sorted(measures),
+            "partitions": validation,
+            "benchmark_separation": separation,
+        }
+        publish.write_table(published, layout.table("industry_relatedness.parquet"))
+        publish.write_table(derived, layout.interim / "derived_clusters.parquet")
+        publish.write_table(scores, layout.table("derived_cluster_scores.parquet"))
+        publish.write_json(report, layout.interim / "industry_cluster_validation.json")
+        step("wrote industry_relatedness, derived clusters and their validation")
