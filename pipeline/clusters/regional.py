@@ -8,6 +8,27 @@ Cluster Observatory stars: a large metro with a big, clearly specialised cluster
 (size + LQ >= 2) is caught even where its LQ sits below the 75th percentile of small
 places. Notable pairs of one cluster in adjacent regions form one regional cluster
 (connected components of the contiguity graph restricted to those regions).
+
+Contiguity alone chains: on CBP 2019 metros, Business Services strong from Richmond to
+Bridgeport became one 9-metro "cluster" of 1.7 million jobs. So adjacent notable regions
+merge only while the result stays one labour market (``merge_rule`` in params.yaml
+``cluster.regional``):
+
+* ``csa``: only regions of the same combined statistical area merge. OMB combines
+  adjacent CBSAs into a CSA when their employment interchange (commuting) reaches 15
+  (OMB 2021 standards, 86 FR 37770), so two adjacent CBSAs outside one CSA are separate
+  labour markets. A region without a CSA merges with nobody by contiguity.
+* ``distance``: where no such delineation exists (NUTS-2, Russian subjects, counties), a
+  group grows from its largest member (the anchor) through adjacent notable regions whose
+  centroid lies within ``max_distance_km`` of the anchor's. The default, 120 km, is the
+  90th percentile of the distance from a US CSA's largest CBSA to its farthest member
+  CBSA (2020 delineation; median 62 km).
+* ``contiguity``: the plain connected components (the former behaviour).
+* ``auto``: ``csa`` when the regions carry a ``csa_code``, else ``distance``.
+
+A region with no neighbour at all (an island, or a region cut off from the rest of the
+contiguity graph) may join the nearest notable region of the same cluster and year whose
+centroid lies within ``isolate_distance_km`` (never across two different CSAs).
 """
 
 from __future__ import annotations
@@ -18,6 +39,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from pipeline.errors import UserError
 from pipeline.measures.specialization import locq
 
 
@@ -70,6 +92,227 @@ def contiguous_groups(region_ids: list[str] | np.ndarray, weights: pd.DataFrame)
     return labels
 
 
+MERGE_RULES = ("auto", "contiguity", "csa", "distance")
+
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius R1 (IUGG; Moritz 2000)
+
+EQUAL_AREA_CRS = "EPSG:6933"  # centroids are taken on an equal-area projection
+
+
+def haversine_km(
+    lon1: np.ndarray | float,
+    lat1: np.ndarray | float,
+    lon2: np.ndarray | float,
+    lat2: np.ndarray | float,
+) -> np.ndarray:
+    """Great-circle distance in km between points given in degrees.
+
+    Notes
+    -----
+    The haversine formula (Sinnott 1984, *Sky and Telescope* 68(2)):
+    ``d = 2 R arcsin sqrt(sin^2(dphi / 2) + cos phi1 cos phi2 sin^2(dlambda / 2))`` with
+    ``R`` = 6371.0088 km, the mean Earth radius.
+
+    Examples
+    --------
+    >>> round(float(haversine_km(0.0, 0.0, 1.0, 0.0)), 3)
+    111.195
+    """
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2)
+    )
+    half = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(half))
+
+
+def region_points(regions: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Centroid of each region as longitude / latitude (NaN for a region without boundary).
+
+    The centroid is computed on an equal-area projection (EPSG:6933), then returned in
+    EPSG:4326, so it is the area centroid rather than a centroid of degrees.
+    """
+    frame = regions[["region_id", "geometry"]].copy()
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=regions.crs or "EPSG:4326")
+    known = frame.geometry.notna() & ~frame.geometry.is_empty
+    lon = np.full(len(frame), np.nan)
+    lat = np.full(len(frame), np.nan)
+    if known.any():
+        centroids = frame.loc[known].to_crs(EQUAL_AREA_CRS).centroid.to_crs("EPSG:4326")
+        lon[known.to_numpy()] = centroids.x.to_numpy()
+        lat[known.to_numpy()] = centroids.y.to_numpy()
+    return pd.DataFrame(
+        {"region_id": frame["region_id"].astype(str).to_numpy(), "lon": lon, "lat": lat}
+    )
+
+
+def resolve_merge_rule(rule: str, regions: pd.DataFrame) -> str:
+    """The merge rule to apply: ``auto`` becomes ``csa`` when ``regions`` carry CSA codes."""
+    if rule not in MERGE_RULES:
+        raise UserError(
+            f"params.yaml: cluster.regional.merge_rule is '{rule}'; use one of {', '.join(MERGE_RULES)}"
+        )
+    if rule != "auto":
+        return rule
+    has_csa = "csa_code" in regions.columns and regions["csa_code"].notna().any()
+    return "csa" if has_csa else "distance"
+
+
+def merge_groups(
+    region_ids: list[str] | np.ndarray,
+    employment: np.ndarray | pd.Series,
+    weights: pd.DataFrame,
+    *,
+    rule: str = "contiguity",
+    csa_codes: pd.Series | None = None,
+    points: pd.DataFrame | None = None,
+    max_distance_km: float = np.inf,
+    isolate_distance_km: float = 0.0,
+    isolates: set[str] | frozenset[str] = frozenset(),
+) -> np.ndarray:
+    """Group label of each notable region of one cluster and year.
+
+    Parameters
+    ----------
+    region_ids : sequence of str
+        The notable regions of one cluster and year.
+    employment : array of float
+        Their cluster employment (the largest region anchors a ``distance`` group).
+    weights : DataFrame
+        focal, neighbor, weight (the published contiguity).
+    rule : {'contiguity', 'csa', 'distance'}
+        See the module docstring (resolve ``auto`` first with :func:`resolve_merge_rule`).
+    csa_codes : Series, optional
+        CSA code by region id (null where none); needed for ``csa``.
+    points : DataFrame, optional
+        region_id, lon, lat (:func:`region_points`); needed for ``distance`` and isolates.
+    max_distance_km : float
+        ``distance`` rule: farthest a member's centroid may lie from its anchor's.
+    isolate_distance_km : float
+        A region in ``isolates`` joins the nearest notable region within this distance.
+    isolates : set of str
+        Regions with no neighbour in the whole contiguity graph.
+
+    Returns
+    -------
+    ndarray of int
+        Group label per region, in input order (0, 1, ... in order of first appearance).
+
+    Notes
+    -----
+    ``distance``: regions are taken in decreasing employment (ties by id); each region
+    not yet grouped anchors a new group, which grows by breadth-first search over
+    adjacent notable regions not yet grouped whose centroid lies within
+    ``max_distance_km`` (:func:`haversine_km`) of the anchor's centroid. Every member is
+    thus connected to the anchor inside the group and within that radius of it.
+    """
+    index = pd.Index(np.asarray(region_ids, dtype=object).astype(str))
+    size = len(index)
+    edges = weights[weights["weight"] > 0]
+    edges = edges[edges["focal"].isin(index) & edges["neighbor"].isin(index)]
+    focal = edges["focal"].to_numpy(dtype=object)
+    neighbor = edges["neighbor"].to_numpy(dtype=object)
+    if rule == "csa":
+        if csa_codes is None:
+            raise ValueError("the csa rule needs csa_codes")
+        codes = csa_codes.reindex(index)
+        code_focal = codes.reindex(focal).to_numpy(dtype=object)
+        code_neighbor = codes.reindex(neighbor).to_numpy(dtype=object)
+        same = pd.notna(code_focal) & (code_focal == code_neighbor)
+        focal, neighbor = focal[same], neighbor[same]
+    rows, cols = index.get_indexer(focal), index.get_indexer(neighbor)
+    lon = lat = np.full(size, np.nan)
+    if points is not None:
+        located = points.set_index("region_id").reindex(index)
+        lon, lat = located["lon"].to_numpy(dtype=float), located["lat"].to_numpy(dtype=float)
+
+    if rule in ("contiguity", "csa"):
+        graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
+        _, labels = connected_components(graph, directed=False)
+    elif rule == "distance":
+        if points is None:
+            raise ValueError("the distance rule needs points")
+        adjacency: list[list[int]] = [[] for _ in range(size)]
+        for row, col in zip(rows, cols, strict=True):
+            adjacency[row].append(col)
+            adjacency[col].append(row)
+        order = np.lexsort((index.to_numpy(dtype=str), -np.asarray(employment, dtype=float)))
+        labels = np.full(size, -1)
+        for group, anchor in enumerate(order):
+            if labels[anchor] >= 0:
+                continue
+            labels[anchor] = group
+            reach = haversine_km(lon[anchor], lat[anchor], lon, lat) <= max_distance_km
+            frontier = [anchor]
+            while frontier:
+                node = frontier.pop(0)
+                for other in sorted(adjacency[node]):
+                    if labels[other] < 0 and reach[other]:
+                        labels[other] = group
+                        frontier.append(other)
+    else:
+        raise ValueError(f"unknown merge rule {rule!r}; resolve 'auto' first")
+
+    lonely = [i for i, region in enumerate(index) if region in isolates]
+    if lonely and isolate_distance_km > 0 and size > 1:
+        codes = csa_codes.reindex(index).to_numpy(dtype=object) if csa_codes is not None else None
+        by_size = sorted(lonely, key=lambda i: (-float(np.asarray(employment)[i]), index[i]))
+        for i in by_size:
+            distance = haversine_km(lon[i], lat[i], lon, lat)
+            distance[i] = np.inf
+            if codes is not None and pd.notna(codes[i]):
+                distance[pd.notna(codes) & (codes != codes[i])] = np.inf
+            nearest = int(np.nanargmin(np.where(np.isnan(distance), np.inf, distance)))
+            if distance[nearest] <= isolate_distance_km:
+                labels[labels == labels[i]] = labels[nearest]
+    return pd.factorize(labels)[0]
+
+
+def extent_km(points: pd.DataFrame) -> float:
+    """Largest centroid distance between two members (0 for one region, NaN if unknown)."""
+    located = points.dropna(subset=["lon", "lat"])
+    if located.empty:
+        return float("nan")
+    lon, lat = located["lon"].to_numpy(), located["lat"].to_numpy()
+    return float(haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :]).max())
+
+
+def spatial_significance(regional: pd.DataFrame, local: pd.DataFrame) -> pd.DataFrame:
+    """Local Moran and Gi* summary of each regional cluster over its member regions.
+
+    Parameters
+    ----------
+    regional : DataFrame
+        regional_cluster_id, year, cluster_code, region_ids.
+    local : DataFrame
+        ``local_spatial.parquet``: year, cluster_code, region_id, quadrant, gi_star_z.
+
+    Returns
+    -------
+    DataFrame
+        regional_cluster_id, ``hh_share`` (share of the members with a local Moran result
+        that sit in a significant High-High quadrant: a high LQ among high-LQ neighbours,
+        Anselin 1995) and ``mean_gi_star_z`` (mean Getis-Ord Gi* z of the members, Getis &
+        Ord 1992; Ord & Getis 1995). NaN where no member was tested.
+    """
+    members = regional[["regional_cluster_id", "year", "cluster_code", "region_ids"]].explode(
+        "region_ids"
+    )
+    members = members.rename(columns={"region_ids": "region_id"}).dropna(subset=["region_id"])
+    members["year"] = members["year"].astype("int64")
+    tested = local[["year", "cluster_code", "region_id", "quadrant", "gi_star_z"]].copy()
+    tested["year"] = tested["year"].astype("int64")
+    joined = members.merge(tested, on=["year", "cluster_code", "region_id"], how="left")
+    joined["hh"] = (joined["quadrant"] == "HH").astype(float).where(joined["quadrant"].notna())
+    summary = joined.groupby("regional_cluster_id", sort=False).agg(
+        hh_share=("hh", "mean"), mean_gi_star_z=("gi_star_z", "mean")
+    )
+    result = summary.reindex(regional["regional_cluster_id"]).reset_index()
+    return result.astype({"hh_share": "float64", "mean_gi_star_z": "float64"})
+
+
 def regional_clusters(
     notable: pd.DataFrame,
     weights: pd.DataFrame,
@@ -77,6 +320,10 @@ def regional_clusters(
     industry_clusters: pd.DataFrame,
     regions: gpd.GeoDataFrame,
     top_industries: int = 5,
+    *,
+    merge_rule: str = "contiguity",
+    max_distance_km: float = np.inf,
+    isolate_distance_km: float = 0.0,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Merge notable pairs of the same cluster and year across adjacent regions.
 
@@ -94,19 +341,49 @@ def regional_clusters(
         region_id, geometry.
     top_industries : int
         How many industries to list per regional cluster.
+    merge_rule : {'contiguity', 'csa', 'distance', 'auto'}
+        Which adjacent notable regions merge (module docstring); ``csa`` reads the
+        regions' ``csa_code`` column.
+    max_distance_km, isolate_distance_km : float
+        Bounds of the ``distance`` rule and of isolates joining a group (module docstring).
 
     Returns
     -------
     (GeoDataFrame, DataFrame)
         The regional clusters (one row each: regional_cluster_id, year, cluster_code,
         cluster_name, cluster_type, region_ids, n_regions, employment, establishments,
-        region_employment, lq, max_stars, selected_by, top_industries, geometry) and their
-        industry composition (regional_cluster_id, industry_code, employment).
+        region_employment, lq, max_stars, selected_by, top_industries, extent_km,
+        geometry) and their industry composition (regional_cluster_id, industry_code,
+        employment).
     """
+    rule = resolve_merge_rule(merge_rule, regions)
+    csa_codes = (
+        regions.set_index(regions["region_id"].astype(str))["csa_code"]
+        if "csa_code" in regions.columns
+        else None
+    )
+    if rule == "csa" and csa_codes is None:
+        raise UserError(
+            "regions.parquet: no csa_code column for cluster.regional.merge_rule csa; "
+            "use merge_rule distance or auto"
+        )
+    points = region_points(regions)
+    connected = set(weights.loc[weights["weight"] > 0, "focal"].astype(str))
+    isolates = set(regions["region_id"].astype(str)) - connected
     pieces = []
     for _, pairs in notable.groupby(["year", "cluster_code"], sort=True):
-        pairs = pairs.assign(component=contiguous_groups(pairs["region_id"].to_numpy(), weights))
-        pieces.append(pairs)
+        component = merge_groups(
+            pairs["region_id"].to_numpy(),
+            pairs["employment"].fillna(0.0).to_numpy(),
+            weights,
+            rule=rule,
+            csa_codes=csa_codes,
+            points=points,
+            max_distance_km=max_distance_km,
+            isolate_distance_km=isolate_distance_km,
+            isolates=isolates,
+        )
+        pieces.append(pairs.assign(component=component))
     if not pieces:
         empty = gpd.GeoDataFrame(
             {c: [] for c in REGIONAL_COLUMNS if c != "geometry"}, geometry=[], crs=regions.crs
@@ -173,6 +450,13 @@ def regional_clusters(
         .map(top)
         .apply(lambda codes: codes if isinstance(codes, list) else [])
     )
+    located = membership[["regional_cluster_id", "region_id"]].merge(
+        points, on="region_id", how="left"
+    )
+    extents = {
+        cluster_id: extent_km(group) for cluster_id, group in located.groupby("regional_cluster_id")
+    }
+    grouped["extent_km"] = grouped["regional_cluster_id"].map(extents).astype("float64")
 
     shapes = regions.set_index("region_id").geometry
     geometry = membership.assign(geometry=membership["region_id"].map(shapes))
@@ -200,5 +484,6 @@ REGIONAL_COLUMNS = [
     "max_stars",
     "selected_by",
     "top_industries",
+    "extent_km",
     "geometry",
 ]

@@ -46,9 +46,12 @@ def cbsa_regions(
     counties: gpd.GeoDataFrame,
     delineation: pd.DataFrame,
 ) -> gpd.GeoDataFrame:
-    """One row per CBSA in ``region_ids``: region_id, name, n_counties, geometry.
+    """One row per CBSA in ``region_ids``: region_id, name, n_counties, csa_code, geometry.
 
-    The geometry is the union of member-county polygons. A CBSA absent from the
+    ``csa_code`` is the OMB combined statistical area the CBSA belongs to (null where it
+    belongs to none, or the delineation has no ``csa_code`` column); regional clusters
+    merge adjacent CBSAs only within one CSA. The geometry is the union of member-county
+    polygons. A CBSA absent from the
     delineation (CBP tabulates some areas on an older vintage) keeps an empty geometry and
     the name 'CBSA <code> (boundary unknown)', so that it is still measured but left out of
     spatial statistics.
@@ -71,9 +74,22 @@ def cbsa_regions(
     )
     regions["n_counties"] = regions["n_counties"].fillna(0).astype("int32")
     regions["geometry"] = regions["geometry"].where(~unknown, None)
+    regions["csa_code"] = regions["region_id"].map(cbsa_csa_codes(delineation)).astype("str")
     result = gpd.GeoDataFrame(regions, geometry="geometry", crs=counties.crs)
     result["geometry"] = result.geometry.make_valid()
-    return result[["region_id", "name", "n_counties", "geometry"]]
+    return result[["region_id", "name", "n_counties", "csa_code", "geometry"]]
+
+
+def cbsa_csa_codes(delineation: pd.DataFrame) -> pd.Series:
+    """CSA code by CBSA code (absent CBSAs have none; empty when no ``csa_code`` column).
+
+    OMB delineates a CSA as adjacent CBSAs whose employment interchange measure is at
+    least 15 (2020 standards, 86 FR 37770), so it bounds one labour market.
+    """
+    if "csa_code" not in delineation.columns:
+        return pd.Series(dtype="str")
+    pairs = delineation[["cbsa_code", "csa_code"]].dropna().drop_duplicates("cbsa_code")
+    return pairs.set_index("cbsa_code")["csa_code"].astype(str)
 
 
 def county_neighbours(adjacency: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.DataFrame:

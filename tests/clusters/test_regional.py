@@ -1,11 +1,29 @@
 """Regional clusters: notable pairs merged across adjacent regions."""
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 from shapely.geometry import box
 
-from pipeline.clusters.regional import contiguous_groups, notable_pairs, regional_clusters
+from pipeline.classifications.definitions import label_weights
+from pipeline.clusters.labels import ClusterLabeller, label_regional_clusters
+from pipeline.clusters.regional import (
+    contiguous_groups,
+    haversine_km,
+    merge_groups,
+    notable_pairs,
+    regional_clusters,
+    resolve_merge_rule,
+    spatial_significance,
+)
+from pipeline.config import load_settings
+from pipeline.errors import UserError
+from pipeline.sources.us_geography import cbsa_csa_codes, read_delineation
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _weights(pairs, isolates=()):
@@ -108,3 +126,200 @@ def test_regional_clusters_merge_adjacent_regions():
     # Ids rank regional clusters of a cluster by employment: D (900 jobs) first.
     assert by_regions[("D",)]["regional_cluster_id"] == "2019-001-01"
     assert set(composition["regional_cluster_id"]) == set(regional["regional_cluster_id"])
+
+
+# --- merge rules: CSA, distance from the anchor, isolates ------------------------------------
+
+
+def _points(coordinates):
+    return pd.DataFrame(
+        [(region, lon, lat) for region, (lon, lat) in coordinates.items()],
+        columns=["region_id", "lon", "lat"],
+    )
+
+
+def test_haversine_one_degree_of_longitude_at_the_equator():
+    # 2 pi R / 360 with R = 6371.0088 km
+    assert haversine_km(0.0, 0.0, 1.0, 0.0) == pytest.approx(2 * np.pi * 6371.0088 / 360)
+
+
+def test_csa_rule_merges_only_within_one_combined_area():
+    # A-B-C-D-E is one chain of neighbours; A, B are CSA 1, C, D CSA 2, E has no CSA.
+    weights = _weights([("A", "B"), ("B", "C"), ("C", "D"), ("D", "E")])
+    csa = pd.Series({"A": "1", "B": "1", "C": "2", "D": "2", "E": None})
+    labels = merge_groups(
+        list("ABCDE"), np.array([5.0, 4, 3, 2, 1]), weights, rule="csa", csa_codes=csa
+    )
+    assert labels[0] == labels[1]
+    assert labels[2] == labels[3]
+    assert len({labels[0], labels[2], labels[4]}) == 3
+    # Plain contiguity chains all five.
+    assert len(set(merge_groups(list("ABCDE"), np.ones(5), weights))) == 1
+
+
+def test_distance_rule_grows_groups_from_the_largest_region():
+    # Four neighbours in a row along the equator, one degree (111 km) apart; C is largest.
+    weights = _weights([("A", "B"), ("B", "C"), ("C", "D")])
+    points = _points({"A": (0, 0), "B": (1, 0), "C": (2, 0), "D": (3, 0)})
+    labels = merge_groups(
+        list("ABCD"),
+        np.array([10.0, 20, 90, 30]),
+        weights,
+        rule="distance",
+        points=points,
+        max_distance_km=150,
+    )
+    # C anchors B and D (111 km away) but not A (222 km), which then stands alone.
+    assert labels[1] == labels[2] == labels[3]
+    assert labels[0] != labels[2]
+
+
+def test_isolates_join_the_nearest_region_of_their_cluster_within_the_threshold():
+    weights = _weights([("A", "B")], isolates=["I", "J", "K"])
+    points = _points({"A": (0, 0), "B": (1, 0), "I": (0, 0.5), "J": (40, 0), "K": (1, 0.5)})
+    csa = pd.Series({"A": "1", "B": "1", "I": None, "J": None, "K": "2"})
+    labels = merge_groups(
+        list("ABIJK"),
+        np.array([5.0, 4, 3, 2, 1]),
+        weights,
+        rule="csa",
+        csa_codes=csa,
+        points=points,
+        isolate_distance_km=100,
+        isolates={"I", "J", "K"},
+    )
+    assert labels[2] == labels[0] == labels[1]  # I is 56 km from A
+    assert labels[3] not in {labels[0]}  # J is 4,400 km away
+    assert labels[4] != labels[0]  # K is close, but in another CSA
+    without = merge_groups(list("ABIJK"), np.ones(5), weights, rule="csa", csa_codes=csa)
+    assert without[2] != without[0]  # no threshold: isolates stay alone
+
+
+def test_regional_clusters_apply_the_csa_rule_and_report_extent():
+    scored = _scored()
+    notable = notable_pairs(scored, min_stars=2, cluster_types=["traded"])  # A, B, C, D
+    weights = _weights([("A", "B"), ("B", "C"), ("C", "D")])
+    regions = gpd.GeoDataFrame(
+        {"region_id": list("ABCD"), "csa_code": ["1", "1", "2", None]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1), box(3, 0, 4, 1)],
+        crs="EPSG:4326",
+    )
+    industry = pd.DataFrame(
+        {
+            "region_id": list("ABCD"),
+            "industry_code": "111111",
+            "year": np.int16(2019),
+            "employment": [100.0, 50.0, 70.0, 900.0],
+        }
+    )
+    mapping = pd.DataFrame({"industry_code": ["111111"], "cluster_code": ["1"]})
+    regional, _ = regional_clusters(notable, weights, industry, mapping, regions, merge_rule="auto")
+    assert sorted(tuple(ids) for ids in regional["region_ids"]) == [("A", "B"), ("C",), ("D",)]
+    extent = regional.set_index(regional["region_ids"].str.join(""))["extent_km"]
+    assert extent["AB"] == pytest.approx(haversine_km(0.5, 0.5, 1.5, 0.5), rel=1e-3)
+    assert extent["D"] == 0.0
+    # Without CSA codes 'auto' falls back to the distance rule: 111 km < 120 km, all merge.
+    chained, _ = regional_clusters(
+        notable,
+        weights,
+        industry,
+        mapping,
+        regions.drop(columns="csa_code"),
+        merge_rule="auto",
+        max_distance_km=400,
+    )
+    assert len(chained) == 1
+
+
+def test_unknown_merge_rule_is_a_user_error():
+    with pytest.raises(UserError, match="merge_rule"):
+        resolve_merge_rule("chains", pd.DataFrame({"region_id": ["A"]}))
+
+
+def test_spatial_significance_summarises_members():
+    regional = pd.DataFrame(
+        {
+            "regional_cluster_id": ["x", "y"],
+            "year": np.int16(2019),
+            "cluster_code": ["1", "1"],
+            "region_ids": [["A", "B"], ["C"]],
+        }
+    )
+    local = pd.DataFrame(
+        {
+            "year": np.int16(2019),
+            "cluster_code": ["1", "1", "2"],
+            "region_id": ["A", "B", "C"],
+            "quadrant": ["HH", "ns", "HH"],
+            "gi_star_z": [3.0, 1.0, 5.0],
+        }
+    )
+    summary = spatial_significance(regional, local).set_index("regional_cluster_id")
+    assert summary.loc["x", "hh_share"] == 0.5
+    assert summary.loc["x", "mean_gi_star_z"] == 2.0
+    assert np.isnan(summary.loc["y", "hh_share"])  # C was tested for cluster 2 only
+
+
+# --- real data: CBP 2019 metros -------------------------------------------------------------
+
+PROCESSED = ROOT / "data" / "processed" / "us_cbsa_2019"
+SAN_JOSE, SAN_FRANCISCO, SEATTLE, BOSTON = "41940", "41860", "42660", "14460"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (PROCESSED / "cluster_strength.parquet").exists(), reason="run `make run` first"
+)
+def test_cbsa_technology_clusters_are_tech_hubs_not_headquarters():
+    settings = load_settings(ROOT / "params.yaml")
+    rules = settings.cluster.regional
+    regions = gpd.read_parquet(PROCESSED / "regions.parquet")
+    delineation = read_delineation(
+        ROOT / "data" / "raw" / "us" / "cbsa_county_delineation_2020.csv"
+    )
+    regions["csa_code"] = regions["region_id"].map(cbsa_csa_codes(delineation))
+    weights = pd.read_parquet(PROCESSED / "spatial_weights.parquet")
+    employment = pd.read_parquet(PROCESSED / "employment.parquet")
+    detail = employment[employment["industry_level"] == 6]
+    notable = notable_pairs(
+        pd.read_parquet(PROCESSED / "cluster_strength.parquet"),
+        rules.min_stars,
+        rules.cluster_types,
+        rules.stars_lq_min,
+    )
+    regional, composition = regional_clusters(
+        notable,
+        weights,
+        detail,
+        pd.read_parquet(PROCESSED / "industry_clusters.parquet"),
+        regions,
+        rules.top_industries,
+        merge_rule=rules.merge_rule,
+        max_distance_km=rules.max_distance_km,
+        isolate_distance_km=rules.isolate_distance_km,
+    )
+    # Adjacent metros merge only within one CSA (no more Richmond-to-Bridgeport chains);
+    # only a metro without any neighbour may join a group by distance.
+    csa = regions.set_index("region_id")["csa_code"]
+    connected = set(weights.loc[weights["weight"] > 0, "focal"])
+    for ids in regional.loc[regional["n_regions"] > 1, "region_ids"]:
+        linked = [region for region in ids if region in connected]
+        codes = set(csa.reindex(linked))
+        assert len(linked) <= 1 or (len(codes) == 1 and pd.notna(next(iter(codes)))), ids
+    assert regional["extent_km"].max() < 2 * 300  # the largest CSA radius is 240 km
+    technology, production = label_weights(
+        "naics2017", settings.label, ROOT / settings.classifications
+    )
+    labeller = ClusterLabeller(
+        technology,
+        production,
+        settings.label.technology_share_min,
+        settings.label.production_share_min,
+        settings.label.technology_generic,
+    )
+    labelled = label_regional_clusters(regional, composition, labeller)
+    tech = labelled[labelled["label"] == "technology"]
+    assert not (tech["top_industries"].str[0] == "551114").any()
+    largest = tech.nlargest(10, "employment")
+    hubs = set().union(*largest["region_ids"].map(set))
+    assert {SAN_JOSE, SAN_FRANCISCO, SEATTLE, BOSTON} <= hubs
