@@ -10,6 +10,25 @@ Two published rules decide which region x cluster pairs are notable:
   Panorama*; Sölvell, Ketels & Lindqvist 2009): one star each for *size* (employment in
   the top 10 % of all region x cluster pairs), *specialisation* (LQ >= 2) and *focus*
   (the cluster's share of the region's employment in the top 10 % of all pairs).
+
+The cluster LQ's base (``cluster.lq_base``, :data:`LQ_BASES`):
+
+* ``cmp`` (default for the US benchmark clusters): the US Cluster Mapping convention. A
+  traded cluster's LQ compares its share of the region's *traded* employment with its
+  share of US traded employment, a local cluster's the same on *local* employment:
+
+      LQ_rc = (e_rc / T_r) / (e_c / T),   T_r = sum of e_rc' over clusters c' of c's type
+
+  (Delgado, Porter & Stern 2016, *J. Econ. Geogr.* 16(1) 1-38, section 4; US Cluster
+  Mapping Project, "Methodology", clustermapping.us/content/cluster-mapping-methodology:
+  "the location quotient of a traded cluster is computed relative to traded employment").
+  The strong rule is then applied within each region type (the CMP ranks states, economic
+  areas and metros separately; pass a ``region_type`` column to do the same, e.g. metro vs
+  micro), and the CMP's stricter variant takes the 90th LQ percentile
+  (``strong_strict``, params ``cluster.strong.strict_lq_percentile``).
+* ``all``: the region's all-industry total (the industry-level LQ of
+  :func:`pipeline.measures.specialization.location_quotients`); also what non-NAICS
+  classifications use, whose clusters have no traded/local split.
 """
 
 from __future__ import annotations
@@ -18,13 +37,30 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import StarRule, StrongRule
+from pipeline.errors import UserError
 from pipeline.measures.specialization import locq
+
+LQ_BASES = ("cmp", "all")
+
+
+def effective_lq_base(lq_base: str, classification: str) -> str:
+    """The LQ base used for a classification: ``cmp`` applies to the NAICS benchmark clusters.
+
+    Examples
+    --------
+    >>> effective_lq_base("cmp", "naics2017"), effective_lq_base("cmp", "nace_r2")
+    ('cmp', 'all')
+    """
+    if lq_base not in LQ_BASES:
+        raise UserError(f"params.yaml: cluster.lq_base is '{lq_base}'; use one of cmp, all")
+    return lq_base if str(classification).startswith("naics") else "all"
 
 
 def cluster_employment(
     industry_employment: pd.DataFrame,
     industry_clusters: pd.DataFrame,
     region_totals: pd.DataFrame,
+    lq_base: str = "all",
 ) -> pd.DataFrame:
     """Sum detailed-industry employment to region x cluster x year, with its LQ and focus.
 
@@ -36,16 +72,29 @@ def cluster_employment(
     industry_clusters : DataFrame
         industry_code, cluster_code, cluster_name, cluster_type.
     region_totals : DataFrame
-        year, region_id, region_employment (the LQ denominator e_r).
+        year, region_id, region_employment (the all-industry total; the LQ denominator e_r
+        with ``lq_base='all'``), optionally region_type.
+    lq_base : {'all', 'cmp'}
+        'all': e_r is the region's all-industry total. 'cmp': e_r is the region's employment
+        in all clusters of the same type (traded or local), the US Cluster Mapping
+        convention (see the module docstring).
 
     Returns
     -------
     DataFrame
         region_id, cluster_code, cluster_name, cluster_type, year, employment,
         establishments, region_employment (e_r), cluster_national (e_c),
-        national_employment (E), lq = (e_rc / e_r) / (e_c / E), and focus = e_rc / e_r.
+        national_employment (E), lq = (e_rc / e_r) / (e_c / E), and focus = e_rc / e_r
+        (always on the all-industry total); region_type when ``region_totals`` has it.
         E sums e_r over all regions, so regions without the cluster count.
+
+    Examples
+    --------
+    Traded clusters A (30 jobs in r1, 10 in r2) and B (10, 50), local cluster L (60, 40):
+    with ``lq_base='cmp'`` A's LQ in r1 is (30 / 40) / (40 / 100) = 1.875.
     """
+    if lq_base not in LQ_BASES:
+        raise UserError(f"params.yaml: cluster.lq_base is '{lq_base}'; use one of cmp, all")
     mapped = industry_employment.merge(
         industry_clusters[["industry_code", "cluster_code", "cluster_name", "cluster_type"]],
         on="industry_code",
@@ -57,16 +106,32 @@ def cluster_employment(
     strength = mapped.groupby(keys, observed=True, as_index=False)[
         ["employment", "establishments"]
     ].sum(min_count=1)
+    extra = ["region_type"] if "region_type" in region_totals.columns else []
     strength = strength.merge(
-        region_totals[["year", "region_id", "region_employment"]], on=["year", "region_id"]
+        region_totals[["year", "region_id", "region_employment", *extra]],
+        on=["year", "region_id"],
     )
-    national = (
-        region_totals.groupby("year")["region_employment"].sum().rename("national_employment")
-    )
+    all_industries = strength["region_employment"]
+    if lq_base == "cmp":
+        # e_r: the region's employment in every cluster of the same type; E: its US sum.
+        by_type = strength.groupby(["year", "region_id", "cluster_type"], observed=True)
+        strength["region_employment"] = by_type["employment"].transform("sum")
+        national = (
+            strength.drop_duplicates(["year", "region_id", "cluster_type"])
+            .groupby(["year", "cluster_type"], observed=True)["region_employment"]
+            .sum()
+            .rename("national_employment")
+        )
+        strength = strength.join(national, on=["year", "cluster_type"])
+    else:
+        national = (
+            region_totals.groupby("year")["region_employment"].sum().rename("national_employment")
+        )
+        strength = strength.join(national, on="year")
     cluster_total = (
         strength.groupby(["year", "cluster_code"])["employment"].sum().rename("cluster_national")
     )
-    strength = strength.join(national, on="year").join(cluster_total, on=["year", "cluster_code"])
+    strength = strength.join(cluster_total, on=["year", "cluster_code"])
     strength["lq"] = locq(
         strength["employment"],
         strength["region_employment"],
@@ -74,7 +139,7 @@ def cluster_employment(
         strength["national_employment"],
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        strength["focus"] = strength["employment"] / strength["region_employment"]
+        strength["focus"] = strength["employment"] / all_industries
     columns = [
         "region_id",
         "cluster_code",
@@ -88,11 +153,14 @@ def cluster_employment(
         "national_employment",
         "lq",
         "focus",
+        *extra,
     ]
     return strength[columns].sort_values(["year", "cluster_code", "region_id"], ignore_index=True)
 
 
-def strong_clusters(strength: pd.DataFrame, rule: StrongRule) -> pd.Series:
+def strong_clusters(
+    strength: pd.DataFrame, rule: StrongRule, lq_percentile: float | None = None
+) -> pd.Series:
     """US Cluster Mapping 'strong cluster' flag for each region x cluster x year row.
 
     Parameters
@@ -101,11 +169,14 @@ def strong_clusters(strength: pd.DataFrame, rule: StrongRule) -> pd.Series:
         :func:`cluster_employment` output.
     rule : StrongRule
         Percentiles and the LQ floor (params.yaml ``cluster.strong``).
+    lq_percentile : float, optional
+        Overrides ``rule.lq_percentile`` (the CMP's strict variant uses 90).
 
     Returns
     -------
     Series of bool
-        True where, among the cluster's regions with employment in that year,
+        True where, among the cluster's regions with employment in that year (and of the
+        same ``region_type`` when the table has that column),
         LQ >= P(lq_percentile) of LQ, employment > P(size_percentile) of employment,
         establishments > P(size_percentile) of establishments, and LQ >= lq_min.
         Percentiles use linear interpolation (numpy's default).
@@ -115,9 +186,11 @@ def strong_clusters(strength: pd.DataFrame, rule: StrongRule) -> pd.Series:
     Four regions with LQs 0.5, 1.0, 2.0 and 4.0: the 75th percentile is 2.5, so only the
     region with LQ 4.0 can be strong.
     """
+    percentile = rule.lq_percentile if lq_percentile is None else lq_percentile
     present = strength["employment"] > 0
-    groups = strength[present].groupby(["year", "cluster_code"])
-    lq_cut = groups["lq"].transform(lambda lq: np.percentile(lq, rule.lq_percentile))
+    by = ["year", "cluster_code"] + (["region_type"] if "region_type" in strength.columns else [])
+    groups = strength[present].groupby(by)
+    lq_cut = groups["lq"].transform(lambda lq: np.percentile(lq, percentile))
     employment_cut = groups["employment"].transform(
         lambda e: np.percentile(e, rule.size_percentile)
     )
@@ -173,7 +246,14 @@ def cluster_stars(strength: pd.DataFrame, rule: StarRule) -> pd.DataFrame:
 def score_clusters(
     strength: pd.DataFrame, strong_rule: StrongRule, star_rule: StarRule
 ) -> pd.DataFrame:
-    """``strength`` with the ``strong`` flag and the star columns added."""
+    """``strength`` with the ``strong`` and ``strong_strict`` flags and the star columns added.
+
+    ``strong_strict`` is the strong rule with the LQ cut at ``strong_rule.strict_lq_percentile``
+    (the US Cluster Mapping's 90th-percentile variant).
+    """
     scored = strength.copy()
     scored["strong"] = strong_clusters(strength, strong_rule)
+    scored["strong_strict"] = strong_clusters(
+        strength, strong_rule, strong_rule.strict_lq_percentile
+    )
     return pd.concat([scored, cluster_stars(strength, star_rule)], axis=1)

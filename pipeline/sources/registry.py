@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import UserError
-from pipeline.sources import us_counties, us_geography
+from pipeline.sources import cbsa_vintages, us_counties, us_geography
 from pipeline.sources.cbp_files import read_cbp_county_file
 from pipeline.sources.gb_bres import ingest_gb_bres
 from pipeline.sources.generic import (
@@ -25,7 +25,13 @@ from pipeline.sources.generic import (
 )
 from pipeline.sources.ru_rosstat import ingest_ru_shipments
 from pipeline.sources.schema import IngestResult
-from pipeline.sources.suppression import impute_suppressed
+from pipeline.sources.suppression import (
+    UNPUBLISHED_FIRST_YEAR,
+    holdout_unpublished,
+    impute_suppressed,
+    imputed_employment_by_level,
+)
+from pipeline.sources.suppression import estimate_unpublished as estimate_unpublished_cells
 from pipeline.sources.us_cbp import read_cbp_cbsa
 from pipeline.sources.us_counties import ingest_cbp_counties
 from pipeline.sources.us_qcew import bls_lq_agreement, ingest_qcew_states, read_published_lq
@@ -38,12 +44,31 @@ def _need(raw: Path, name: str) -> Path:
     return path
 
 
-def ingest_cbp_cbsa(raw: Path) -> IngestResult:
-    """CBP 2019 metro/micro areas, with CBSA boundaries and contiguity from counties."""
-    employment = read_cbp_cbsa(_need(raw, "cbp2019_cbsa_naics.parquet"))
+def ingest_cbp_cbsa(
+    raw: Path,
+    estimate_unpublished: bool = False,
+    unpublished_weight: str = "national_employment",
+    unpublished_selection: str = "fewest_cells",
+    max_unpublished_establishments: float = 2.0,
+) -> IngestResult:
+    """CBP 2019 metro/micro areas, with CBSA boundaries and contiguity from counties.
+
+    ``estimate_unpublished`` and the ``unpublished_*`` options (params.yaml
+    ``datasets.<name>.options``) go to :func:`pipeline.sources.us_cbp.read_cbp_cbsa`.
+    """
+    employment = read_cbp_cbsa(
+        _need(raw, "cbp2019_cbsa_naics.parquet"),
+        estimate_unpublished,
+        unpublished_weight,
+        unpublished_selection,
+        max_unpublished_establishments,
+    )
     counties = us_geography.read_county_geometry(_need(raw, "us_counties_2010_20m.geojson"))
     delineation = us_geography.read_delineation(_need(raw, "cbsa_county_delineation_2020.csv"))
     region_ids = pd.Index(employment["region_id"].unique())
+    if (raw / cbsa_vintages.CODE_CHANGES_FILE).exists():  # old codes CBP still tabulates
+        changes = cbsa_vintages.read_code_changes(raw / cbsa_vintages.CODE_CHANGES_FILE)
+        delineation = cbsa_vintages.delineation_as_tabulated(delineation, changes, region_ids)
     regions = us_geography.cbsa_regions(region_ids, counties, delineation)
     adjacency = pd.read_csv(_need(raw, "county_adjacency_2023.csv"), dtype=str)
     county_pairs = us_geography.county_neighbours(adjacency, counties)
@@ -70,12 +95,18 @@ def ingest_generic_files(
 
 
 def ingest_cbp_county_files(
-    raw: Path, impute: bool = True, keep_statewide: bool = False
+    raw: Path,
+    impute: bool = True,
+    keep_statewide: bool = False,
+    estimate_unpublished: bool = False,
 ) -> IngestResult:
     """Census CBP complete county files (``cbpYYco.txt`` or ``.zip``, one per year) in ``raw``.
 
     Withheld cells are imputed from size classes and parent residuals unless ``impute`` is
-    false (they then stay null, flagged suppressed). County boundaries and contiguity come
+    false (they then stay null, flagged suppressed). With ``estimate_unpublished``, files from
+    2017 on (when CBP stopped publishing cells of fewer than 3 establishments) also get
+    estimates for their absent cells (:func:`pipeline.sources.suppression.estimate_unpublished`,
+    defaults). County boundaries and contiguity come
     from ``us_counties_2017_10m.topojson.json`` and ``county_adjacency_2023.csv`` in the same
     folder, as for the CBP county panel.
     """
@@ -92,6 +123,8 @@ def ingest_cbp_county_files(
             employment = impute_suppressed(
                 employment, county_file.size_classes, county_file.employment_ranges
             )
+        if estimate_unpublished and employment["year"].min() >= UNPUBLISHED_FIRST_YEAR:
+            employment = estimate_unpublished_cells(employment)
         tables.append(employment)
     employment = pd.concat(tables, ignore_index=True)
     boundaries = us_counties.read_county_boundaries(_need(raw, us_counties.BOUNDARY_FILE))
@@ -155,7 +188,51 @@ SOURCE_METRICS: dict[str, Callable[[Path, pd.DataFrame], dict]] = {
 }
 
 
-def source_metrics(source: str, raw: Path, location_quotients: pd.DataFrame) -> dict:
-    """Source-specific validation metrics (e.g. agreement with BLS's published LQs)."""
+def _cbsa_holdout(raw: Path, options: dict, holdout) -> dict:
+    published = read_cbp_cbsa(_need(Path(raw), "cbp2019_cbsa_naics.parquet"))
+    table = holdout_unpublished(
+        published,
+        holdout.fraction,
+        holdout.hide_max_establishments,
+        holdout.seed,
+        weight=options.get("unpublished_weight", "national_employment"),
+        selection=options.get("unpublished_selection", "fewest_cells"),
+        max_establishments=options.get("max_unpublished_establishments", 2.0),
+    )
+    return {
+        str(row.pop("industry_level")): {
+            key: round(value, 4) if isinstance(value, float) else value
+            for key, value in row.items()
+        }
+        for row in table.to_dict("records")
+    }
+
+
+# Hold-out checks of the unpublished-cell estimates, for sources that make them.
+HOLDOUT_METRICS: dict[str, Callable[..., dict]] = {"cbp_cbsa": _cbsa_holdout}
+
+
+def source_metrics(
+    source: str,
+    raw: Path,
+    location_quotients: pd.DataFrame,
+    employment: pd.DataFrame | None = None,
+    options: dict | None = None,
+    holdout=None,
+) -> dict:
+    """Source-specific validation metrics (e.g. agreement with BLS's published LQs).
+
+    With ``employment``, also ``imputed_employment_by_level``
+    (:func:`pipeline.sources.suppression.imputed_employment_by_level`) when it has imputed
+    rows; with ``holdout`` (params ``imputation_holdout``) and a source whose unpublished
+    cells are estimated (``options['estimate_unpublished']``), ``unpublished_holdout``: the
+    error of :func:`pipeline.sources.suppression.holdout_unpublished` by industry level.
+    """
     check = SOURCE_METRICS.get(source)
-    return check(Path(raw), location_quotients) if check else {}
+    metrics = check(Path(raw), location_quotients) if check else {}
+    if employment is not None and (employment["employment_flag"] == "imputed").any():
+        metrics["imputed_employment_by_level"] = imputed_employment_by_level(employment)
+    options = dict(options or {})
+    if holdout is not None and source in HOLDOUT_METRICS and options.get("estimate_unpublished"):
+        metrics["unpublished_holdout"] = HOLDOUT_METRICS[source](Path(raw), options, holdout)
+    return metrics

@@ -1,4 +1,10 @@
-"""US Census County Business Patterns (CBP) readers -> the canonical employment table."""
+"""US Census County Business Patterns (CBP) readers -> the canonical employment table.
+
+Since 2017 CBP publishes no cell with fewer than 3 establishments: the metro (CBSA) extract
+simply has no row for it. With ``estimate_unpublished`` the reader adds estimates for those
+cells from their parents' residuals (:func:`pipeline.sources.suppression.estimate_unpublished`,
+flag 'imputed'); ``measure.use_imputed: false`` leaves them out again.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import pandas as pd
 
 from pipeline.errors import UserError
 from pipeline.sources.schema import TOTAL_CODE, canonical_employment, read_raw_parquet
+from pipeline.sources.suppression import estimate_unpublished
 
 CBSA_COLUMNS = ["year", "cbsa_code", "naics_code", "naics_level", "emp", "est"]
 
@@ -65,10 +72,36 @@ def cbsa_employment(cbp: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def read_cbp_cbsa(path: Path) -> pd.DataFrame:
-    """Read the CBP CBSA Parquet extract and return the canonical employment table."""
+def read_cbp_cbsa(
+    path: Path,
+    estimate_unpublished_cells: bool = False,
+    unpublished_weight: str = "national_employment",
+    unpublished_selection: str = "fewest_cells",
+    max_unpublished_establishments: float = 2.0,
+) -> pd.DataFrame:
+    """Read the CBP CBSA Parquet extract and return the canonical employment table.
+
+    Parameters
+    ----------
+    path : Path
+        The extract (columns :data:`CBSA_COLUMNS`).
+    estimate_unpublished_cells : bool
+        Add estimates for the cells CBP does not publish (flag 'imputed'), see
+        :func:`pipeline.sources.suppression.estimate_unpublished`.
+    unpublished_weight, unpublished_selection, max_unpublished_establishments
+        Its ``weight``, ``selection`` and ``max_establishments`` (params.yaml
+        ``datasets.<name>.options``).
+    """
     cbp = read_raw_parquet(path)
     try:
-        return cbsa_employment(cbp)
+        employment = cbsa_employment(cbp)
+        if estimate_unpublished_cells:
+            employment = estimate_unpublished(
+                employment,
+                weight=unpublished_weight,
+                selection=unpublished_selection,
+                max_establishments=max_unpublished_establishments,
+            )
+        return employment
     except UserError as error:
         raise UserError(f"{path}: {error}") from error

@@ -27,7 +27,10 @@ What the reader does, and why:
   A row with ``emp = 0`` and ``payann > 0`` (a seasonal business with nobody on the payroll
   in the March reference week) is a reported zero. The withheld cells are missing from the
   industry totals e_i, so 2017 LQs of the reported cells run high (NAICS 3364: e_i 143,874
-  in 2017, 205,941 in 2018; Snohomish WA's LQ 50.1 against 35.9): compare years from 2018.
+  in 2017, 205,941 in 2018; Snohomish WA's LQ 50.1 against 35.9): compare years from 2018,
+  or fill them (option ``impute_withheld``) and estimate the absent cells (option
+  ``estimate_unpublished``) with :mod:`pipeline.sources.suppression`
+  (:func:`estimate_county_cells`).
 * **Region totals.** Every county-year has its total row ``00`` in 2017-2021, but one is
   withheld (Eureka County NV, 32011, in 2017). A withheld or absent total is imputed from
   the same county's reported total in the nearest year (the earlier one on a tie) and
@@ -61,6 +64,8 @@ from pipeline.sources.schema import (
     canonical_employment,
     check_employment,
 )
+from pipeline.sources.suppression import estimate_unpublished as estimate_unpublished_cells
+from pipeline.sources.suppression import impute_suppressed
 
 CBP_FILE = "cbp_county_naics_2017_2021.parquet"
 BOUNDARY_FILE = "us_counties_2017_10m.topojson.json"
@@ -314,7 +319,60 @@ def county_contiguity(
     return us_geography.region_contiguity(county_pairs, identity, wanted)
 
 
-def ingest_cbp_counties(raw: Path) -> IngestResult:
+def estimate_county_cells(
+    employment: pd.DataFrame,
+    impute_withheld: bool = False,
+    estimate_unpublished: bool = False,
+    unpublished_weight: str = "national_employment",
+    unpublished_selection: str = "fewest_cells",
+    max_unpublished_establishments: float = 2.0,
+) -> pd.DataFrame:
+    """Fill the panel's withheld cells and add its unpublished ones (flag 'imputed').
+
+    Parameters
+    ----------
+    employment : DataFrame
+        :func:`county_employment` output.
+    impute_withheld : bool
+        Fill the 2017 withheld rows (null, 'suppressed') with
+        :func:`pipeline.sources.suppression.impute_suppressed`: their establishments times
+        the industry's average size, fitted to the parent's residual (the extract has no
+        size classes).
+    estimate_unpublished : bool
+        Add the cells CBP does not publish (fewer than 3 establishments) with
+        :func:`pipeline.sources.suppression.estimate_unpublished`, year by year.
+    unpublished_weight, unpublished_selection, max_unpublished_establishments
+        Its ``weight``, ``selection`` and ``max_establishments``.
+
+    Returns
+    -------
+    DataFrame
+        The canonical table. On the 2017-2021 panel the withheld step fills 66,971 rows and
+        the unpublished step adds about 455,000 cells a year (median 10 jobs), after which
+        six-digit industries hold 99.9 % of the county totals (79.3 % in 2017 and 86.6 % in
+        2019 before). Hold-out (2019, 20 % of the cells with 3 establishments hidden):
+        median APE 0.171, 75.3 % within a factor of 2.
+    """
+    if impute_withheld:
+        employment = impute_suppressed(employment)
+    if estimate_unpublished:
+        employment = estimate_unpublished_cells(
+            employment,
+            weight=unpublished_weight,
+            selection=unpublished_selection,
+            max_establishments=max_unpublished_establishments,
+        )
+    return employment
+
+
+def ingest_cbp_counties(
+    raw: Path,
+    impute_withheld: bool = False,
+    estimate_unpublished: bool = False,
+    unpublished_weight: str = "national_employment",
+    unpublished_selection: str = "fewest_cells",
+    max_unpublished_establishments: float = 2.0,
+) -> IngestResult:
     """CBP county panel 2017-2021 with county boundaries and contiguity.
 
     Parameters
@@ -322,6 +380,9 @@ def ingest_cbp_counties(raw: Path) -> IngestResult:
     raw : Path
         Folder holding ``cbp_county_naics_2017_2021.parquet``,
         ``us_counties_2017_10m.topojson.json`` and ``county_adjacency_2023.csv``.
+    impute_withheld, estimate_unpublished, unpublished_weight, unpublished_selection, \
+max_unpublished_establishments
+        params.yaml ``datasets.<name>.options``, see :func:`estimate_county_cells`.
 
     Returns
     -------
@@ -331,7 +392,15 @@ def ingest_cbp_counties(raw: Path) -> IngestResult:
         counties in the data; weights: binary contiguity among those counties.
     """
     cbp = read_cbp_counties(_need(raw, CBP_FILE))
-    employment = check_employment(county_employment(cbp), str(Path(raw) / CBP_FILE))
+    employment = estimate_county_cells(
+        county_employment(cbp),
+        impute_withheld,
+        estimate_unpublished,
+        unpublished_weight,
+        unpublished_selection,
+        max_unpublished_establishments,
+    )
+    employment = check_employment(employment, str(Path(raw) / CBP_FILE))
     boundaries = read_county_boundaries(_need(raw, BOUNDARY_FILE))
     latest_names = cbp.sort_values("year").drop_duplicates("county_fips", keep="last")[
         ["county_fips", "name"]

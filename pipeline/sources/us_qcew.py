@@ -36,7 +36,8 @@ of the true US figure and every other state's LQ of that industry comes out too 
 as is, suppressed cells keep a null employment and the flag 'suppressed' (never a zero), and
 only about two thirds of all disclosed cells then match BLS within +-0.01.
 
-:func:`estimate_suppressed_employment` fills suppressed cells from the hierarchy instead of
+:func:`pipeline.sources.suppression.estimate_suppressed_employment` (the project's one
+imputation module; re-exported here) fills suppressed cells from the hierarchy instead of
 reading BLS's LQs back (``employment_flag`` 'imputed'). QCEW is a census without noise, so a
 parent cell equals the sum of its children up to the rounding of annual averages; the
 difference between a parent and its disclosed children in a state (the residual) is what the
@@ -71,6 +72,11 @@ from pipeline.sources.schema import (
     IngestResult,
     canonical_employment,
     read_raw_parquet,
+)
+from pipeline.sources.suppression import (  # noqa: F401  (re-exported: the QCEW engine moved)
+    WEIGHT_METHODS,
+    estimate_suppressed_employment,
+    sibling_weights,
 )
 
 QCEW_FILE = "qcew_state_naics_2019.parquet"
@@ -146,22 +152,6 @@ DEPTH_OF_AGGLVL = {
     **{agglvl: level + 1 for agglvl, level in NAICS_LEVEL_OF_AGGLVL.items()},
 }
 
-WEIGHT_METHODS = ("establishment_size", "national_employment", "establishments")
-"""How a residual is split among a state's suppressed siblings.
-
-establishment_size (default)
-    the cell's own establishment count (published even where employment is suppressed)
-    times the industry's national mean establishment size, sum(e) / sum(est) over the
-    states where it is disclosed (the parent industry's size where it is disclosed nowhere);
-national_employment
-    the industry's employment summed over the states where it is disclosed;
-establishments
-    the cell's own establishment count.
-
-Where every sibling of a group has weight 0, the group falls back to establishment counts,
-then to equal shares.
-"""
-
 
 def qcew_parent_code(industry_code: str, agglvl_code: str) -> str | None:
     """The code of the private-hierarchy parent of a QCEW industry (None for the total).
@@ -223,196 +213,6 @@ def private_hierarchy(qcew: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return cells.sort_values(["depth", *KEYS], ignore_index=True)
-
-
-def _national_size(cells: pd.DataFrame) -> pd.Series:
-    """Mean establishment size of each cell's industry over the states where it is disclosed.
-
-    An industry disclosed nowhere takes its nearest ancestor's size.
-    """
-    disclosed = cells[~cells["suppressed"]]
-    sums = disclosed.groupby(["year", "industry_code"])[["employment", "establishments"]].sum()
-    size = (sums["employment"] / sums["establishments"]).where(sums["establishments"] > 0)
-    parent_of = cells.drop_duplicates(["year", "industry_code"]).set_index(
-        ["year", "industry_code"]
-    )["parent_code"]
-    years = parent_of.index.get_level_values("year")
-    industry_size = size.reindex(parent_of.index)
-    ancestor = parent_of
-    while (industry_size.isna() & ancestor.notna()).any():
-        above = pd.MultiIndex.from_arrays([years, ancestor.to_numpy()])
-        industry_size = industry_size.fillna(
-            pd.Series(size.reindex(above).to_numpy(), index=industry_size.index)
-        )
-        ancestor = pd.Series(parent_of.reindex(above).to_numpy(), index=parent_of.index)
-    at_cells = pd.MultiIndex.from_frame(cells[["year", "industry_code"]])
-    return pd.Series(industry_size.reindex(at_cells).to_numpy(), index=cells.index)
-
-
-def sibling_weights(cells: pd.DataFrame, method: str = "establishment_size") -> pd.Series:
-    """The weight of each cell when its parent's residual is split (see :data:`WEIGHT_METHODS`).
-
-    Parameters
-    ----------
-    cells : DataFrame
-        The output of :func:`private_hierarchy` (or a table with the same columns).
-    method : str
-        One of :data:`WEIGHT_METHODS`.
-
-    Returns
-    -------
-    Series
-        Non-negative weights aligned with ``cells``.
-    """
-    if method not in WEIGHT_METHODS:
-        raise UserError(
-            f"suppressed-cell weight method is '{method}'; use one of {', '.join(WEIGHT_METHODS)}"
-        )
-    if method == "establishments":
-        weights = cells["establishments"]
-    elif method == "national_employment":
-        disclosed = cells["employment"].where(~cells["suppressed"])
-        weights = disclosed.groupby([cells["year"], cells["industry_code"]]).transform("sum")
-    else:
-        weights = cells["establishments"] * _national_size(cells)
-    return weights.fillna(0.0).clip(lower=0.0)
-
-
-def _shares(weights: pd.Series, fallback: pd.Series, groups: list[pd.Series]) -> pd.Series:
-    """Each cell's share of its group: weights, else fallback weights, else equal shares."""
-    total = weights.groupby(groups).transform("sum")
-    fallback_total = fallback.groupby(groups).transform("sum")
-    count = weights.groupby(groups).transform("size")
-    return (weights / total).where(
-        total > 0, (fallback / fallback_total).where(fallback_total > 0, 1.0 / count)
-    )
-
-
-def _children_sums(
-    cells: pd.DataFrame, depth: int, contribution: pd.Series
-) -> tuple[pd.Series, pd.Series]:
-    """Sum ``contribution`` of the cells at ``depth`` into their parents (aligned with cells).
-
-    Returns the sums and whether each cell has any child row, both aligned with ``cells``.
-    """
-    level = cells["depth"] == depth
-    sums = (
-        contribution[level]
-        .groupby(
-            [
-                cells.loc[level, "year"],
-                cells.loc[level, "region_id"],
-                cells.loc[level, "parent_code"],
-            ]
-        )
-        .sum()
-    )
-    parents = cells.loc[cells["depth"] == depth - 1, ["year", "region_id", "industry_code"]]
-    at_parents = sums.reindex(pd.MultiIndex.from_frame(parents))
-    total = pd.Series(0.0, index=cells.index)
-    has_children = pd.Series(False, index=cells.index)
-    total[parents.index] = at_parents.fillna(0.0).to_numpy()
-    has_children[parents.index] = at_parents.notna().to_numpy()
-    return total, has_children
-
-
-def estimate_suppressed_employment(
-    cells: pd.DataFrame, method: str = "establishment_size"
-) -> pd.Series:
-    """Employment of every cell, with suppressed cells filled from their parent's residual.
-
-    Parameters
-    ----------
-    cells : DataFrame
-        year, region_id, industry_code, parent_code, depth, employment (NaN where
-        suppressed), establishments, suppressed: the output of :func:`private_hierarchy`.
-    method : str
-        How the residual is split, one of :data:`WEIGHT_METHODS`.
-
-    Returns
-    -------
-    Series
-        Aligned with ``cells``: the reported employment where disclosed, the estimate where
-        suppressed, NaN where a suppressed cell has no known parent.
-
-    Notes
-    -----
-    Two passes over the hierarchy. Bottom up, each suppressed cell c of state r gets
-
-        L_rc = employment of its disclosed descendants (reached through suppressed cells only),
-        W_rc = sum of the weights w (:func:`sibling_weights`) of its suppressed descendants
-               that have no children, or w_rc itself if c has no children,
-
-    a lower bound and the expected size of the rest. Top down, the residual of each parent p
-    (its reported or already estimated employment minus its disclosed children),
-
-        R_rp = max(0, e_rp - sum of disclosed children of p in r),
-
-    is split among p's suppressed children:
-
-        e_rc = L_rc * min(1, R_rp / sum L) + max(0, R_rp - sum L) * W_rc / sum W,
-
-    the sums running over the suppressed children of p in r. The estimates of a family sum to
-    its residual, so none exceeds it, and none falls below the jobs already known beneath it
-    (unless rounding of the annual averages leaves R_rp below sum L, when the bounds shrink
-    in proportion). Without disclosed descendants (L = 0) this is the plain proportional
-    split of the residual. It is a one-pass, industry-only simplification of the bounds and
-    hierarchical adjustment used to fill suppressed County Business Patterns cells
-    (Isserman & Westervelt 2006, *International Regional Science Review* 29(3) 311-335;
-    Eckert, Fort, Schott & Yang 2020, NBER Working Paper 26632), which also impose the
-    geographic (national-total) constraints that this state-only extract lacks.
-
-    Examples
-    --------
-    Parent 100 with disclosed children 30 and 20 and two suppressed children whose weights
-    are 3:1 gives 37.5 and 12.5 (see tests/sources/test_us_qcew.py).
-    """
-    original_index = cells.index
-    cells = cells.reset_index(drop=True)
-    suppressed = cells["suppressed"].to_numpy()
-    leaf_weights = sibling_weights(cells, method)
-    known_below = pd.Series(0.0, index=cells.index)
-    expected_below = leaf_weights.copy()
-    max_depth = int(cells["depth"].max()) if len(cells) else 0
-    for depth in range(max_depth, 0, -1):
-        known = cells["employment"].where(~cells["suppressed"], known_below).fillna(0.0)
-        expected = expected_below.where(cells["suppressed"], 0.0)
-        known_sum, has_children = _children_sums(cells, depth, known)
-        expected_sum, _ = _children_sums(cells, depth, expected)
-        parent_level = (cells["depth"] == depth - 1) & cells["suppressed"] & has_children
-        known_below[parent_level] = known_sum[parent_level]
-        expected_below[parent_level] = expected_sum[parent_level]
-
-    estimated = cells["employment"].copy()
-    for depth in range(1, max_depth + 1):
-        level = cells["depth"] == depth
-        if not (level & cells["suppressed"]).any():
-            continue
-        disclosed = cells["employment"].where(level & ~cells["suppressed"], 0.0).fillna(0.0)
-        disclosed_sum, _ = _children_sums(cells, depth, disclosed)
-        parent_residual = (estimated - disclosed_sum).clip(lower=0.0)
-        parents = cells.loc[cells["depth"] == depth - 1]
-        residual_of = pd.Series(
-            parent_residual[parents.index].to_numpy(),
-            index=pd.MultiIndex.from_frame(parents[["year", "region_id", "industry_code"]]),
-        )
-        children = cells[level & suppressed]
-        residual = pd.Series(
-            residual_of.reindex(
-                pd.MultiIndex.from_frame(children[["year", "region_id", "parent_code"]])
-            ).to_numpy(),
-            index=children.index,
-        )
-        groups = [children["year"], children["region_id"], children["parent_code"]]
-        lower = known_below[children.index]
-        lower_sum = lower.groupby(groups).transform("sum")
-        scale = (residual / lower_sum).clip(upper=1.0).where(lower_sum > 0, 1.0)
-        rest = (residual - lower_sum).clip(lower=0.0)
-        share = _shares(
-            expected_below[children.index], children["establishments"].fillna(0.0), groups
-        )
-        estimated[children.index] = lower * scale + rest * share
-    return estimated.set_axis(original_index)
 
 
 def read_qcew(path: Path) -> pd.DataFrame:

@@ -2,9 +2,17 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from pipeline.clusters.strength import cluster_employment, cluster_stars, strong_clusters
+from pipeline.clusters.strength import (
+    cluster_employment,
+    cluster_stars,
+    effective_lq_base,
+    score_clusters,
+    strong_clusters,
+)
 from pipeline.config import StarRule, StrongRule
+from pipeline.errors import UserError
 
 
 def _strength(lq, employment, establishments, focus=None, cluster="1") -> pd.DataFrame:
@@ -124,3 +132,74 @@ def test_cluster_employment_keeps_unknown_establishments_unknown():
         {"year": np.int16(2019), "region_id": ["A"], "region_employment": [100.0]}
     )
     assert cluster_employment(industry, clusters, totals)["establishments"].isna().all()
+
+
+def _three_clusters():
+    """Traded A (30 jobs in r1, 10 in r2), traded B (10, 50), local L (60, 40)."""
+    industry = pd.DataFrame(
+        {
+            "region_id": ["r1", "r1", "r1", "r2", "r2", "r2"],
+            "industry_code": ["a", "b", "l", "a", "b", "l"],
+            "year": np.int16(2019),
+            "employment": [30.0, 10.0, 60.0, 10.0, 50.0, 40.0],
+            "establishments": 1.0,
+        }
+    )
+    clusters = pd.DataFrame(
+        {
+            "industry_code": ["a", "b", "l"],
+            "cluster_code": ["A", "B", "L"],
+            "cluster_name": ["A", "B", "L"],
+            "cluster_type": ["traded", "traded", "local"],
+        }
+    )
+    totals = pd.DataFrame(
+        {"year": np.int16(2019), "region_id": ["r1", "r2"], "region_employment": [200.0, 100.0]}
+    )
+    return industry, clusters, totals
+
+
+def test_cmp_base_traded_cluster_on_traded_employment():
+    """(30 / 40) / (40 / 100) = 1.875 on traded jobs; (30 / 200) / (40 / 300) = 1.125 on all."""
+    industry, clusters, totals = _three_clusters()
+    cmp = cluster_employment(industry, clusters, totals, lq_base="cmp")
+    cmp = cmp.set_index(["region_id", "cluster_code"])
+    assert cmp.loc[("r1", "A"), "lq"] == pytest.approx(1.875)
+    assert cmp.loc[("r1", "A"), "region_employment"] == 40.0
+    assert cmp.loc[("r1", "A"), "national_employment"] == 100.0
+    # A local cluster on local employment: (60 / 60) / (100 / 100) = 1.
+    assert cmp.loc[("r1", "L"), "lq"] == pytest.approx(1.0)
+    # Focus stays the share of all the region's jobs.
+    assert cmp.loc[("r1", "A"), "focus"] == pytest.approx(30 / 200)
+    base_all = cluster_employment(industry, clusters, totals, lq_base="all")
+    base_all = base_all.set_index(["region_id", "cluster_code"])
+    assert base_all.loc[("r1", "A"), "lq"] == pytest.approx((30 / 200) / (40 / 300))
+    # The CMP base's traded LQs average 1 over traded jobs, weighted by traded employment.
+    traded = cmp[cmp["cluster_type"] == "traded"].reset_index()
+    for _, cluster in traded.groupby("cluster_code"):
+        weights = cluster["region_employment"] / cluster["national_employment"]
+        assert (weights * cluster["lq"]).sum() == pytest.approx(1.0)
+
+
+def test_lq_base_choice_and_errors():
+    industry, clusters, totals = _three_clusters()
+    with pytest.raises(UserError, match="lq_base"):
+        cluster_employment(industry, clusters, totals, lq_base="traded")
+    assert effective_lq_base("cmp", "naics2017") == "cmp"
+    assert effective_lq_base("cmp", "okved2") == "all"
+    assert effective_lq_base("all", "naics2017") == "all"
+
+
+def test_strict_variant_and_region_types():
+    """P90 of LQs 0.5, 1, 2, 4, 8 is 6.4: only LQ 8 stays strong (P75 = 4 keeps 4 and 8)."""
+    table = _strength([0.5, 1.0, 2.0, 4.0, 8.0], [50, 100, 200, 300, 400], [1, 2, 3, 4, 5])
+    assert strong_clusters(table, StrongRule()).tolist() == [False, False, False, True, True]
+    strict = strong_clusters(table, StrongRule(), lq_percentile=90)
+    assert strict.tolist() == [False, False, False, False, True]
+    scored = score_clusters(table, StrongRule(), StarRule())
+    assert scored["strong_strict"].tolist() == strict.tolist()
+    # Per region type, each type ranks its own regions: the micro area with LQ 2 now leads
+    # its type (P75 of 1, 2 is 1.75), while the metros' cut rises to P75 of 0.5, 4, 8 = 6.
+    typed = table.assign(region_type=["metro", "micro", "micro", "metro", "metro"])
+    by_type = strong_clusters(typed, StrongRule())
+    assert by_type.tolist() == [False, False, True, False, True]

@@ -16,6 +16,7 @@ from pipeline.sources.us_counties import (
     CBP_FILE,
     county_contiguity,
     county_employment,
+    estimate_county_cells,
     impute_region_totals,
     ingest_cbp_counties,
     read_cbp_counties,
@@ -268,3 +269,34 @@ def test_extract_without_payroll_is_refused(tmp_path):
     pd.DataFrame({"year": [2019], "county_fips": ["01001"], "emp": [5]}).to_parquet(path)
     with pytest.raises(UserError, match="payann"):
         read_cbp_counties(path)
+
+
+def test_estimate_county_cells_fills_withheld_and_absent_cells(spot_employment):
+    """Withheld 2017 rows get estimates, absent cells get rows; reported rows are unchanged."""
+    estimated = estimate_county_cells(
+        spot_employment, impute_withheld=True, estimate_unpublished=True
+    )
+    assert not (estimated["employment_flag"] == "suppressed").any()
+    keys = ["region_id", "year", "industry_code"]
+    reported = spot_employment[spot_employment["employment_flag"] == "reported"].set_index(keys)
+    again = estimated.set_index(keys).loc[reported.index]
+    assert (again["employment_flag"] == "reported").all()
+    assert np.allclose(again["employment"], reported["employment"])
+    withheld = spot_employment[spot_employment["employment_flag"] == "suppressed"].set_index(keys)
+    filled = estimated.set_index(keys).loc[withheld.index]
+    assert (filled["employment_flag"] == "imputed").all() and filled["employment"].notna().all()
+    known = pd.MultiIndex.from_frame(spot_employment[keys])
+    added = estimated[~pd.MultiIndex.from_frame(estimated[keys]).isin(known)]
+    assert (added["employment_flag"] == "imputed").all()
+    assert len(added) > len(spot_employment) * 0.3
+    assert (added["employment"] > 0).all() and (added["establishments"] <= 2).all()
+    # Six-digit industries now add up to the county totals (they fall short before).
+    for table, low, high in [(spot_employment, 0.8, 0.95), (estimated, 0.995, 1.001)]:
+        year = table[table["year"] == 2019]
+        share = (
+            year.loc[year["industry_level"] == 6, "employment"].sum()
+            / year.loc[year["industry_level"] == 0, "employment"].sum()
+        )
+        assert low < share < high
+    # Defaults leave the panel as read.
+    assert estimate_county_cells(spot_employment).equals(spot_employment)
