@@ -23,9 +23,21 @@ import pandas as pd
 import typer
 from typer._click import exceptions as typer_click_exceptions
 
-from pipeline import stages
 from pipeline.config import DatasetSettings, load_settings, settings_from_dict
 from pipeline.errors import UserError
+
+
+class _LazyStages:
+    """``pipeline.stages``, imported on first use: it pulls in dask, geopandas and libpysal
+    (several seconds), which usage errors, --help and --version do not need."""
+
+    def __getattr__(self, name: str):
+        from pipeline import stages as module
+
+        return getattr(module, name)
+
+
+stages = _LazyStages()
 
 app = typer.Typer(
     help=(
@@ -116,6 +128,28 @@ def relate(
 ) -> None:
     """Industry relatedness (co-location, input-output, occupations) and derived clusters."""
     stages.run_relate(load_settings(params), dataset, stages.Layout.for_dataset(dataset, data_root))
+
+
+@app.command()
+def maps(
+    dataset: DatasetOption = "us_cbsa_2019",
+    params: ParamsOption = Path("params.yaml"),
+    data_root: DataOption = Path("data"),
+) -> None:
+    """Offline maps (HTML with Leaflet inlined, PNG), the atlas and a GeoPackage of the layers."""
+    stages.run_maps(load_settings(params), dataset, stages.Layout.for_dataset(dataset, data_root))
+
+
+@app.command("region-groups")
+def region_groups(
+    dataset: DatasetOption = "us_cbsa_2019",
+    params: ParamsOption = Path("params.yaml"),
+    data_root: DataOption = Path("data"),
+) -> None:
+    """Contiguous groups of regions with a similar cluster mix (Ward with contiguity)."""
+    stages.run_region_groups(
+        load_settings(params), dataset, stages.Layout.for_dataset(dataset, data_root)
+    )
 
 
 @app.command()
@@ -244,6 +278,7 @@ def run_all(
     scheduler: SchedulerOption = None,
 ) -> None:
     """Run every stage on your own data, outside DVC; same outputs as the DVC pipeline, in --out."""
+    _check_out_folder(out)
     settings = load_settings(params) if params.exists() else settings_from_dict({})
     options = {"employment": str(employment), "hierarchy": str(hierarchy) if hierarchy else None}
     if regions is not None:
@@ -265,7 +300,6 @@ def run_all(
         options=options,
     )
     settings = replace(settings, datasets={"user": dataset})
-    _check_out_folder(out)
     from pipeline.validate import require_usable, validate
 
     with warnings.catch_warnings():  # the readers warn again during ingest
@@ -417,21 +451,21 @@ class _Tables:
 
     def __init__(self, dataset: str, data_root: Path, params: Path) -> None:
         self.dataset = dataset
-        self.layout = stages.Layout.for_dataset(dataset, data_root)
-        if not self.layout.processed.is_dir():
+        self.processed = data_root / "processed" / dataset  # as stages.Layout.for_dataset
+        if not self.processed.is_dir():
             built = sorted(
                 path.name for path in (data_root / "processed").glob("*") if path.is_dir()
             )
             close = difflib.get_close_matches(dataset, built, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             raise UserError(
-                f"--dataset {dataset}: no tables in {self.layout.processed}; {hint}built: "
+                f"--dataset {dataset}: no tables in {self.processed}; {hint}built: "
                 f"{', '.join(built) or 'none'} (dvc repro builds them)"
             )
         self.settings = load_settings(params) if params.exists() else settings_from_dict({})
 
     def read(self, name: str, optional: bool = False) -> pd.DataFrame | None:
-        path = self.layout.table(name)
+        path = self.processed / name
         if not path.exists():
             if optional:
                 return None
@@ -445,7 +479,7 @@ class _Tables:
     def classification(self) -> str:
         if self.dataset in self.settings.datasets:
             return self.settings.dataset(self.dataset).classification
-        first = pd.read_parquet(self.layout.table("employment.parquet"), columns=["classification"])
+        first = pd.read_parquet(self.processed / "employment.parquet", columns=["classification"])
         return str(first["classification"].iloc[0]) if len(first) else "custom"
 
     def titles(self) -> pd.Series:
@@ -490,6 +524,12 @@ def _cell(value) -> str:
     return str(value)
 
 
+SHORT_LABELS = {"industrial-production": "production", "technology": "tech"}  # tables only
+WIDE_HEADERS = ("cluster", "industry", "name")
+NAME_MIN_WIDTH = 20  # characters kept for names in an 80-column terminal
+NAME_RATIO = 4  # names take this many shares of the spare width, other columns one
+
+
 def _print_table(title: str, table: pd.DataFrame, columns: dict[str, str]) -> None:
     """A rich table of ``table[columns]`` (column -> header) for people."""
     from rich.console import Console
@@ -499,7 +539,13 @@ def _print_table(title: str, table: pd.DataFrame, columns: dict[str, str]) -> No
     view = Table(title=title, title_justify="left", show_lines=False)
     for column in shown:
         numeric = pd.api.types.is_numeric_dtype(table[column]) and table[column].dtype != bool
-        view.add_column(columns[column], justify="right" if numeric else "left")
+        wide = columns[column] in WIDE_HEADERS  # names wrap; codes and numbers do not
+        view.add_column(
+            columns[column],
+            justify="right" if numeric else "left",
+            min_width=NAME_MIN_WIDTH if wide else None,
+            ratio=NAME_RATIO if wide else 1,
+        )
     for row in table[shown].itertuples(index=False):
         view.add_row(*(_cell(value) for value in row))
     Console().print(view)
@@ -560,20 +606,29 @@ def show(
     )
     if profile.group:
         typer.echo("region group: " + ", ".join(f"{k} {v}" for k, v in profile.group.items()))
+    shown = profile.clusters.assign(
+        stars=[
+            f"{stars}{'*' if strong else ''}"
+            for stars, strong in zip(
+                profile.clusters["stars"], profile.clusters["strong"], strict=True
+            )
+        ]
+    )
+    if "label" in shown.columns:
+        shown["label"] = shown["label"].replace(SHORT_LABELS)
+    change = f"LQ change since {profile.base_year}" if profile.base_year else ""
     _print_table(
-        "Strongest clusters (strong rule, then stars, then LQ)",
-        profile.clusters,
+        "Strongest clusters (* strong; then by stars and LQ)" + (f"; {change}" if change else ""),
+        shown,
         {
             "cluster_code": "code",
             "cluster_name": "cluster",
             "lq": "LQ",
-            "employment": "employment",
+            "employment": "empl.",
             "stars": "stars",
-            "strong": "strong",
             "label": "label",
-            "label_confidence": "label conf.",
-            "lq_base": f"LQ {profile.base_year}",
-            "lq_change": "LQ change",
+            "label_confidence": "conf.",
+            "lq_change": "LQ +/-",
         },
     )
     _print_table(
@@ -591,39 +646,38 @@ def show(
 
 
 def _resolve_cluster_or_industry(tables: _Tables, query: str, industry: bool):
-    """('cluster' | 'industry', Match) for a code or name."""
+    """('cluster' | 'industry', Match, cluster names) for a code or a name.
+
+    Clusters are tried first (unless ``industry``): a cluster code, else a cluster name when
+    the query is not all digits; then industry codes and titles of the dataset. When neither
+    matches, the one-line error lists the closest cluster and industry names.
+    """
     from pipeline.profiles import find_code
 
     clusters = tables.read("industry_clusters.parquet")
     cluster_names = clusters.drop_duplicates("cluster_code").set_index("cluster_code")[
         "cluster_name"
     ]
+    codes = pd.read_parquet(
+        tables.processed / "location_quotients.parquet", columns=["industry_code"]
+    )["industry_code"].unique()
     titles = tables.titles()
-    quotients_codes = tables.read("location_quotients.parquet")["industry_code"].unique()
-    titles = titles[titles.index.isin(quotients_codes)]
-    if not industry:
-        if query in cluster_names.index:
+    titles = titles[titles.index.isin(codes)]
+    untitled = pd.Index(codes).difference(titles.index)
+    titles = pd.concat([titles, pd.Series(untitled.to_numpy(), index=untitled)])
+    if not industry and (query in cluster_names.index or not query.strip().isdigit()):
+        try:
             return "cluster", find_code(query, cluster_names, "cluster"), cluster_names
-        if not query.strip().isdigit():
-            try:
-                return "cluster", find_code(query, cluster_names, "cluster"), cluster_names
-            except UserError:
-                pass
-    if query in quotients_codes and query not in titles.index:
-        titles = pd.concat([titles, pd.Series({query: query})])
+        except UserError:
+            pass
     try:
         return "industry", find_code(query, titles, "industry"), cluster_names
-    except UserError as error:
+    except UserError:
         if industry:
             raise
-        combined = pd.concat([cluster_names.rename(lambda code: f"cluster {code}"), titles])
-        from pipeline.profiles import find_code as again
-
-        try:
-            again(query, combined, "cluster or industry")
-        except UserError as both:
-            raise both from error
-        raise
+    labelled = pd.concat([cluster_names.rename(index=lambda code: f"cluster {code}"), titles])
+    find_code(query, labelled, "cluster or industry")  # raises with the closest names
+    raise UserError(f"no cluster or industry '{query}'")
 
 
 @app.command()
@@ -710,7 +764,7 @@ def related(
         if relatedness is None:
             raise UserError(
                 f"industry {match.code}: no industry relatedness table for {dataset} "
-                f"({tables.layout.table('industry_relatedness.parquet')} does not exist); "
+                f"({tables.processed / 'industry_relatedness.parquet'} does not exist); "
                 "`regclust related` on a cluster uses the US Cluster Mapping related clusters"
             )
         result = related_industries(match.code, relatedness, tables.titles(), count)

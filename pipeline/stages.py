@@ -6,6 +6,7 @@ them through ``regclust <stage>``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -86,6 +87,25 @@ def run_ingest(settings: Settings, dataset: str, layout: Layout) -> None:
         publish.write_geotable(result.regions, layout.table("regions.parquet"))
         publish.write_table(result.weights, layout.table("spatial_weights.parquet"))
         step("wrote employment, regions, spatial_weights")
+
+
+def _names_for(settings: Settings, config, layout: Layout):
+    """A function adding ``industry_name`` (official titles) and ``region_name`` (from
+    regions.parquet) to a published table (:func:`pipeline.profiles.with_names`)."""
+    from pipeline.classifications.titles import industry_titles
+    from pipeline.profiles import with_names
+
+    titles = (
+        industry_titles(config.classification, Path(settings.classifications))
+        if config.classification != "custom"
+        else pd.Series(dtype="str")
+    )
+    regions_path = layout.table("regions.parquet")
+    region_names = None
+    if regions_path.exists():
+        regions = pd.read_parquet(regions_path, columns=["region_id", "name"])
+        region_names = pd.Series(regions["name"].to_numpy(), index=regions["region_id"])
+    return lambda table: with_names(table, titles, region_names)
 
 
 def run_measure(
@@ -174,9 +194,10 @@ def run_measure(
             else pd.DataFrame(columns=LQ_CHANGE_COLUMNS)
         )
         step("region specialization and LQ change")
-        publish.write_table(concentration, layout.table("concentration.parquet"))
-        publish.write_table(specialization, layout.table("region_specialization.parquet"))
-        publish.write_table(lq_changes, layout.table("lq_change.parquet"))
+        named = _names_for(settings, config, layout)
+        publish.write_table(named(concentration), layout.table("concentration.parquet"))
+        publish.write_table(named(specialization), layout.table("region_specialization.parquet"))
+        publish.write_table(named(lq_changes), layout.table("lq_change.parquet"))
         step("wrote location_quotients, concentration, region_specialization, lq_change")
 
 
@@ -310,12 +331,22 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
                 f"{config.classification} cluster definitions are written; add level-{level} codes, "
                 "or use classification custom"
             )
-        mapping = cluster_mapping(
+        benchmark = cluster_mapping(
             detail["industry_code"].unique(),
             config.classification,
             Path(settings.classifications),
         )
-        step(f"mapped {len(mapping)} industries to clusters")
+        derived = _derived_mapping(layout, benchmark)
+        mapping = benchmark if rules.definitions == "benchmark" else derived
+        if mapping is None:
+            raise UserError(
+                f"{layout.interim / 'derived_clusters.parquet'}: not found; run 'regclust relate "
+                f"--dataset {dataset}' first, or set cluster.definitions: benchmark"
+            )
+        step(
+            f"mapped {len(mapping)} industries to {mapping['cluster_code'].nunique()} "
+            f"{rules.definitions} clusters"
+        )
         lq_base = effective_lq_base(rules.lq_base, config.classification)
         strength = cluster_employment(detail, mapping, region_totals(employment), lq_base)
         scored = score_clusters(strength, rules.strong, rules.stars)
@@ -338,14 +369,35 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
             isolate_distance_km=rules.regional.isolate_distance_km,
         )
         step(f"{len(regional)} regional clusters")
-        publish.write_table(mapping, layout.table("industry_clusters.parquet"))
-        publish.write_table(scored, layout.table("cluster_strength.parquet"))
         transitions = strong_cluster_transitions(scored)
-        publish.write_table(mapping, layout.table("industry_clusters.parquet"))
-        publish.write_table(scored, layout.table("cluster_strength.parquet"))
-        publish.write_table(transitions, layout.table("cluster_transitions.parquet"))
-        publish.write_table(composition, layout.table("regional_cluster_industries.parquet"))
+        named = _names_for(settings, config, layout)
+        both = pd.concat(
+            [benchmark.assign(method="benchmark")]
+            + ([derived] if derived is not None else []),
+            ignore_index=True,
+        )
+        both["drives"] = both["method"] == rules.definitions
+        publish.write_table(named(both), layout.table("industry_clusters.parquet"))
+        publish.write_table(named(scored), layout.table("cluster_strength.parquet"))
+        publish.write_table(named(transitions), layout.table("cluster_transitions.parquet"))
+        publish.write_table(named(composition), layout.table("regional_cluster_industries.parquet"))
         publish.write_geotable(regional, layout.interim / "regional_clusters.parquet")
+
+
+def _derived_mapping(layout: Layout, benchmark: pd.DataFrame) -> pd.DataFrame | None:
+    """The derived clusters of the relate stage as a mapping (method 'derived'), or None.
+
+    Industries the relate stage did not cluster (NAICS local industries: DPS's local
+    clusters serve their own region everywhere) keep their benchmark cluster.
+    """
+    path = layout.interim / "derived_clusters.parquet"
+    if not path.exists():
+        return None
+    derived = pd.read_parquet(path).assign(mapped_via="derived")
+    rest = benchmark[~benchmark["industry_code"].isin(derived["industry_code"])]
+    rest = rest.assign(mapped_via="benchmark " + rest["cluster_type"], method="derived")
+    columns = [*benchmark.columns, "method"]
+    return pd.concat([derived[columns], rest[columns]], ignore_index=True)
 
 
 LOCAL_COLUMNS = [
@@ -464,6 +516,15 @@ def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
                 settings.imputation_holdout,
             )
         )
+        # figures of the relate, label and region-groups stages
+        for name, path in {
+            "industry_clusters": layout.interim / "industry_cluster_validation.json",
+            "label_robustness": layout.table("label_robustness.json"),
+            "region_groups": layout.table("region_groups_metrics.json"),
+        }.items():
+            if path.exists():
+                figures = json.loads(path.read_text())
+                metrics[name] = figures.get(name, figures)
         publish.write_json(metrics, layout.table("metrics.json"))
         publish.write_text(
             publish.data_dictionary_markdown(dataset, config.measure, config.unit),
@@ -670,9 +731,9 @@ def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
     config = settings.dataset(dataset)
     related, spec = settings.relatedness, settings.industry_clusters
     with steps(f"relate {dataset}", 3) as step:
-        employment = _read(layout.table("employment.parquet"))
-        if not settings.measure.use_imputed:
-            employment = exclude_imputed(employment)
+        # Published cells only: imputed cells are split by national shares, which would make
+        # every industry look co-located with the regions' mix (ARI vs DPS 0.576 -> 0.492).
+        employment = exclude_imputed(_read(layout.table("employment.parquet")))
         level = cluster_level(config.classification, employment["industry_level"])
         year = int(employment["year"].max())
         detail = employment[

@@ -12,7 +12,8 @@ A stage's command is ``regclust <command> --dataset ...``. The derivation follow
    every package on the way (Python runs them on import).
 
 Run ``python -m tests.stage_deps`` to print each stage's derived code deps, with whole
-package folders folded into one entry, in the form ``dvc.yaml`` uses.
+package folders folded into one entry, in the form ``dvc.yaml`` uses; ``--write`` puts them
+into ``dvc.yaml`` (after a change of imports, then check ``git diff dvc.yaml``).
 """
 
 from __future__ import annotations
@@ -234,7 +235,45 @@ def folded(files: set[Path]) -> list[str]:
     return sorted(entries)
 
 
+def _is_code(entry: str) -> bool:
+    """A Python file or a package folder (not package data such as pipeline/vendor)."""
+    path = ROOT / entry
+    return path.suffix == ".py" or (path / "__init__.py").exists()
+
+
+def rewrite_dvc_yaml(text: str) -> str:
+    """``dvc.yaml`` with each stage's ``pipeline/`` deps replaced by the derived ones.
+
+    Other deps, comments and layout stay as written: only the ``- pipeline...`` lines of a
+    stage's ``deps`` list change, and they are placed after its other deps.
+    """
+    stages = dvc_stages()
+    lines, out, stage, in_deps, dep_indent = text.splitlines(), [], None, False, ""
+    for line in lines:
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if indent == 2 and stripped.endswith(":") and stripped[:-1] in stages:
+            stage = stripped[:-1]
+        if in_deps and not stripped.startswith("- "):
+            code = folded(stage_code(stage_command(stages[stage])))
+            out.extend(f"{dep_indent}- {entry}" for entry in code)
+            in_deps = False
+        if stripped == "deps:":
+            in_deps, dep_indent = True, " " * (indent + 2)
+            out.append(line)
+            continue
+        if in_deps and stripped.startswith("- pipeline") and _is_code(stripped[2:]):
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
 if __name__ == "__main__":
+    if "--write" in sys.argv:
+        path = ROOT / "dvc.yaml"
+        path.write_text(rewrite_dvc_yaml(path.read_text()))
+        print(f"rewrote the pipeline deps of {path}")
+        sys.exit(0)
     for name, stage in dvc_stages().items():
         print(f"{name}: regclust {stage_command(stage)}")
         for entry in folded(stage_code(stage_command(stage))):

@@ -327,3 +327,70 @@ def test_real_cbp_metros_round_trip_through_the_generic_schema(cbp_subset, tmp_p
     assert set(employment.loc[ranges, "industry_level"]) == {2}
     expected["industry_level"] = expected["industry_level"].mask(ranges, 2).astype("int8")
     pd.testing.assert_frame_equal(employment, expected)
+
+
+# Gates (issue 10): the bad files a new user produces fail in one line; odd-but-valid pass.
+GATE_ERRORS = [
+    ("empty_year.csv", "column 'year', row 2: the year is empty"),
+    ("five_digit_year.csv", "column 'year', row 2: '20190' is not a four-digit year"),
+    ("nace_codes_as_naics.csv", "the codes look like nace_r2: pass --classification nace_r2"),
+    ("all_zero_employment.csv", "column 'employment': every value is zero or empty (4 rows)"),
+    ("zero_totals_everywhere.csv", "row 2: every total row (industry_code '00') is zero"),
+    ("extra_field.csv", "row 2 has 6 fields but the header has 5"),
+    ("short_row.csv", "row 2 has 3 fields but the header has 5"),
+    ("fractional_establishments.csv", "column 'establishments', row 2: 90.5 is not a whole"),
+    ("thousands_separator.csv", "column 'employment', row 2: '1,000' is not a number"),
+    ("unknown_flag.csv", "column 'employment_flag', row 3: 'estimated' is not a flag"),
+    ("date_as_year.csv", "column 'year', row 2: '2019-01-01' is not a whole-number year"),
+]
+
+
+@pytest.mark.parametrize(("name", "fragment"), GATE_ERRORS, ids=[name for name, _ in GATE_ERRORS])
+def test_gate_errors_make_the_report_unusable(name, fragment):
+    report = validate(BAD / name, classification="naics2017")
+    assert not report.usable
+    assert len(report.errors) == 1
+    contains_all(report.errors[0], [f"{name}: ", fragment])
+
+
+@pytest.mark.parametrize("name", ["tab_separated.csv", "html_error_page.csv"])
+def test_gate_fatal_files_raise_one_line(name):
+    with pytest.raises(UserError) as raised:
+        validate(BAD / name, classification="naics2017")
+    contains_all(str(raised.value), [f"{name}: "])
+
+
+ODD = DATA / "odd"
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in ODD.iterdir()))
+def test_odd_but_valid_files_read_like_the_good_file(name):
+    report = validate(ODD / name, classification="naics2017")
+    assert report.usable and report.errors == [], report.summary()
+    expected = validate(GOOD_EMPLOYMENT, classification="naics2017").employment
+    pd.testing.assert_frame_equal(report.employment, expected)
+
+
+@pytest.mark.parametrize(
+    ("codes", "expected"),
+    [
+        (["00", "31-33", "311", "5415"], "naics2017"),
+        (["00", "A", "C", "J"], "nace_r2"),
+        (["00", "C", "311"], None),  # half and half: ambiguous
+        (["00"], None),
+        (["X1", "X2"], None),
+    ],
+)
+def test_detect_classification(codes, expected):
+    from pipeline.validate import detect_classification
+
+    found = detect_classification(pd.Series(codes))
+    assert (found[0] if found else None) == expected
+
+
+def test_validate_without_classification_uses_the_detected_one_and_says_so():
+    report = validate(GOOD_EMPLOYMENT)
+    assert report.usable and report.classification == "naics2017"
+    assert report.notes[0].startswith("no --classification given: the industry codes are naics2017")
+    with pytest.raises(UserError, match="no classification given"):  # codes 1 and C: unclear
+        validate(BAD / "nace_lost_leading_zero.csv")

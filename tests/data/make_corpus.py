@@ -55,6 +55,73 @@ BAD_CSV = {
 }
 
 
+# Gates (issue 10): bad files a new user produces, one fault each.
+GATE_BAD_CSV = {
+    "empty_year.csv": HEADER + "001,00,,1000,90\n001,54,2019,200,30\n",
+    "five_digit_year.csv": HEADER + "001,00,20190,1000,90\n001,54,20190,200,30\n",
+    "nace_codes_as_naics.csv": HEADER
+    + "001,00,2019,1000,90\n001,C,2019,200,30\n001,J,2019,100,3\n",
+    "all_zero_employment.csv": HEADER
+    + "001,00,2019,0,0\n001,54,2019,0,0\n002,00,2019,0,0\n002,54,2019,0,0\n",
+    "zero_totals_everywhere.csv": HEADER
+    + "001,00,2019,0,0\n001,54,2019,10,3\n002,00,2019,0,0\n002,54,2019,5,1\n",
+    "extra_field.csv": HEADER + "001,00,2019,1000,90,7\n001,54,2019,200,30\n",
+    "short_row.csv": HEADER + "001,00,2019\n001,54,2019,200,30\n",
+    "fractional_establishments.csv": HEADER + "001,00,2019,1000,90.5\n001,54,2019,200,30\n",
+    "thousands_separator.csv": HEADER + '001,00,2019,"1,000",90\n001,54,2019,200,30\n',
+    "unknown_flag.csv": "region_id,industry_code,year,employment,employment_flag\n"
+    + "001,00,2019,1000,reported\n001,54,2019,200,estimated\n",
+    "tab_separated.csv": HEADER.replace(",", "\t") + "001\t00\t2019\t1000\t90\n",
+    "date_as_year.csv": HEADER + "001,00,2019-01-01,1000,90\n001,54,2019,200,30\n",
+    "html_error_page.csv": "<html><body>404 Not Found</body></html>\n",
+}
+
+
+def odd_but_valid(good_text: str) -> dict[str, bytes]:
+    """The good table as spreadsheets and other tools write it: each must validate as usable."""
+    lines = good_text.splitlines()
+    header = lines[0].split(",")
+    counts = [header.index(name) for name in ("year", "employment", "establishments")]
+
+    def with_floats(line: str) -> str:
+        fields = line.split(",")
+        for position in counts:
+            if fields[position]:
+                fields[position] += ".0"
+        return ",".join(fields)
+
+    text = "\n".join(lines) + "\n"
+    return {
+        "bom.csv": text.encode("utf-8-sig"),
+        "crlf.csv": text.replace("\n", "\r\n").encode(),
+        "bom_crlf.csv": text.replace("\n", "\r\n").encode("utf-8-sig"),
+        "float_counts.csv": ("\n".join([lines[0], *map(with_floats, lines[1:])]) + "\n").encode(),
+        "quoted.csv": (
+            "\n".join('"' + '","'.join(line.split(",")) + '"' for line in lines) + "\n"
+        ).encode(),
+        "spaces_after_commas.csv": (
+            "\n".join(", ".join(line.split(",")) for line in lines) + "\n"
+        ).encode(),
+        "upper_case_header.csv": ("\n".join([lines[0].upper(), *lines[1:]]) + "\n").encode(),
+        "no_final_newline.csv": text.rstrip("\n").encode(),
+        "trailing_blank_lines.csv": (text + "\n\n").encode(),
+    }
+
+
+def write_gate_corpus() -> None:
+    """The files of the gate tests (tests/test_cli.py): bad/ additions and odd/."""
+    for name, text in GATE_BAD_CSV.items():
+        (BAD / name).write_text(text, encoding="utf-8")
+    odd = HERE / "odd"
+    odd.mkdir(exist_ok=True)
+    for name, data in odd_but_valid((GOOD / "employment.csv").read_text()).items():
+        (odd / name).write_bytes(data)
+    good = pd.read_csv(GOOD / "employment.csv", dtype={"region_id": str, "industry_code": str})
+    good.astype({"employment": "float64", "establishments": "float64"}).to_parquet(
+        odd / "float_counts.parquet", index=False
+    )
+
+
 def boxes(crs: str | None = "EPSG:4326") -> gpd.GeoDataFrame:
     """Three adjacent one-degree boxes, ids 001-003, as in good/regions.geojson."""
     return gpd.GeoDataFrame(
@@ -91,6 +158,7 @@ def main() -> None:
     projected = boxes().to_crs("EPSG:3035")
     projected.to_parquet(GOOD / "regions_epsg3035.parquet")
     projected.set_crs(None, allow_override=True).to_parquet(BAD / "no_crs_projected.parquet")
+    write_gate_corpus()
 
 
 if __name__ == "__main__":

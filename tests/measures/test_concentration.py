@@ -24,9 +24,9 @@ from pipeline.measures.concentration import (
     industry_concentration,
     industry_concentration_distributed,
     location_quotients_by_year,
-    panel_measures,
     plant_size_squares,
     region_specialization,
+    year_measures,
 )
 from pipeline.measures.specialization import location_quotients, region_totals
 from pipeline.sources.us_cbp import read_cbp_cbsa
@@ -397,22 +397,10 @@ def test_by_year_from_parquet_with_size_classes(tmp_path):
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
 
 
-def test_panel_measures_and_lq_by_year_equal_pandas(client, tmp_path):
+def test_lq_by_year_equal_pandas(client, tmp_path):
     employment = _three_years()
     path = _write_by_year(employment, tmp_path / "panel.parquet")
     expected_lq = location_quotients(employment)
-    measures = panel_measures(path, client, lq_threshold=1.25, sample_regions=["R1", "R4"])
-    pd.testing.assert_frame_equal(
-        measures.concentration, industry_concentration(employment), check_exact=False, rtol=1e-12
-    )
-    sample = expected_lq[expected_lq["region_id"].isin(["R1", "R4"])].reset_index(drop=True)
-    pd.testing.assert_frame_equal(measures.lq_sample, sample, check_exact=False, rtol=1e-12)
-    counts = (
-        expected_lq.assign(specialised=expected_lq["lq"] >= 1.25)
-        .groupby(["year", "region_id", "industry_level"], as_index=False)["specialised"]
-        .sum()
-    )
-    assert measures.specialised["n_specialised"].tolist() == counts["specialised"].tolist()
     lazy = location_quotients_by_year(path)
     assert lazy.npartitions == 3
     got = client.compute(lazy).result()
@@ -423,6 +411,48 @@ def test_panel_measures_and_lq_by_year_equal_pandas(client, tmp_path):
     expected_level = location_quotients(employment, denominator="level")
     assert np.allclose(
         level.sort_values(["year", "region_id", "industry_code"])["lq"], expected_level["lq"]
+    )
+
+
+def _with_public_sector(employment: pd.DataFrame) -> pd.DataFrame:
+    """The three years with a public-administration sector '92' in two regions."""
+    public = employment[employment["industry_code"] == "A"].head(4).copy()
+    public["industry_code"] = "92"
+    public["employment"] = public["employment"] + 7.0
+    return pd.concat([employment, public], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    ("denominator", "traded"),
+    [("all", ()), ("level", ()), ("private", ()), ("traded", ("A", "92"))],
+)
+def test_year_measures_equal_the_pandas_definitions(denominator, traded):
+    # year_measures is what the measure stage runs (one task per year, integer codes,
+    # bincounts); it must equal the pandas definitions of LQ and concentration.
+    employment = _with_public_sector(_three_years())
+    employment.loc[employment.index[2], "employment"] = np.nan  # a suppressed cell
+    expected_lq = location_quotients(employment, denominator, list(traded))
+    expected_concentration = industry_concentration(employment)
+    table = pa.Table.from_pandas(employment, preserve_index=False)
+    top_level = int(employment.loc[employment["industry_level"] > 0, "industry_level"].min())
+    quotients, concentration = [], []
+    for year in sorted(employment["year"].unique()):
+        part = table.filter(pa.compute.equal(table["year"], year)).combine_chunks()
+        part = part.set_column(0, "region_id", part["region_id"].dictionary_encode())
+        year_quotients, year_concentration = year_measures(
+            part, int(year), denominator, traded, top_level=top_level
+        )
+        quotients.append(year_quotients)
+        concentration.append(year_concentration)
+    got = pa.concat_tables(quotients).to_pandas()
+    expected_lq = expected_lq.astype({"region_id": "str", "industry_code": "str"})
+    assert got["lq"].notna().sum() >= 6  # some LQs are defined under every base
+    pd.testing.assert_frame_equal(got, expected_lq, check_exact=False, rtol=1e-12, atol=1e-12)
+    got_concentration = pd.concat(concentration, ignore_index=True).sort_values(
+        ["year", "industry_code"], ignore_index=True
+    )
+    pd.testing.assert_frame_equal(
+        got_concentration, expected_concentration, check_exact=False, rtol=1e-12
     )
 
 

@@ -458,3 +458,90 @@ def test_fuzz_random_bytes_give_a_user_error_or_a_table(payload, suffix, prefix)
         path = Path(folder) / f"junk{suffix}"
         path.write_bytes(prefix + payload)
         read_or_user_error(path)
+
+
+# --- typed Parquet at scale: the Arrow path equals the text path ------------------------
+
+
+def _text_path(monkeypatch, path: Path, **keywords):
+    """inspect_employment read through the text (pandera) path only."""
+    import pipeline.sources.generic as generic
+
+    with monkeypatch.context() as patched:
+        patched.setattr(generic, "_typed_columns", lambda _path: None)
+        return inspect_employment(path, **keywords)
+
+
+def _typed_panel(rows_per_group: int | None) -> tuple[pd.DataFrame, dict]:
+    """A typed table with every situation the reader handles, and how to write it."""
+    employment = read_generic(GOOD / "employment.csv", "naics2017")
+    table = employment.drop(columns=["classification"]).copy()
+    table["employment_flag"] = table["employment_flag"].astype(object)
+    # a suppressed cell that still holds a value, an empty unflagged cell, and a region-year
+    # without its total row
+    industries = table.index[table["industry_level"] > 0]
+    table.loc[industries[0], "employment_flag"] = "suppressed"
+    table.loc[industries[1], "employment"] = np.nan
+    table.loc[industries[1], "employment_flag"] = None
+    total = table.index[(table["industry_level"] == 0)][0]
+    table = table.drop(index=total).sample(frac=1.0, random_state=3).reset_index(drop=True)
+    options = {"row_group_size": rows_per_group} if rows_per_group else {}
+    return table, options
+
+
+@pytest.mark.parametrize("by_year", [False, True])
+def test_typed_parquet_checks_equal_the_text_path(monkeypatch, tmp_path, by_year):
+    table, options = _typed_panel(None)
+    if by_year:  # one row group per year: the reader goes year by year
+        table = table.sort_values("year", kind="stable", ignore_index=True)
+    path = tmp_path / "typed.parquet"
+    writer = None
+    import pyarrow as arrow
+    import pyarrow.parquet as pq
+
+    arrow_table = arrow.Table.from_pandas(table, preserve_index=False)
+    if by_year:
+        writer = pq.ParquetWriter(path, arrow_table.schema)
+        for year in sorted(table["year"].unique()):
+            writer.write_table(arrow_table.filter(arrow.compute.equal(arrow_table["year"], year)))
+        writer.close()
+        assert pq.ParquetFile(path).metadata.num_row_groups == table["year"].nunique()
+    else:
+        pq.write_table(arrow_table, path, **options)
+    import pipeline.sources.generic as generic
+
+    def no_text(_path):
+        raise AssertionError("the typed Parquet file went through the text path")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(generic, "read_raw_table", no_text)
+        fast = inspect_employment(path, "naics2017")
+    slow = _text_path(monkeypatch, path, classification="naics2017")
+    pd.testing.assert_frame_equal(fast.employment, slow.employment)
+    assert fast.problems == slow.problems and len(fast.problems) == 2
+    assert fast.notes == slow.notes and fast.derived_totals == slow.derived_totals == 1
+    assert fast.rows_read == slow.rows_read
+    pd.testing.assert_frame_equal(fast.source_rows, slow.source_rows, check_dtype=False)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda table: table.assign(employment=-table["employment"]),
+        lambda table: pd.concat([table, table.iloc[[3]]], ignore_index=True),
+        lambda table: table.assign(
+            industry_code=table["industry_code"].where(table.index != 5, "999999x")
+        ),
+        lambda table: table.assign(year=table["year"].astype("int64") * 10),
+    ],
+    ids=["negative", "duplicate", "unknown code", "year"],
+)
+def test_typed_parquet_errors_are_worded_by_the_text_path(monkeypatch, tmp_path, spoil):
+    table, _ = _typed_panel(None)
+    path = tmp_path / "spoilt.parquet"
+    spoil(table).to_parquet(path, index=False)
+    fast = inspect_employment(path, "naics2017")
+    slow = _text_path(monkeypatch, path, classification="naics2017")
+    assert fast.employment is None and slow.employment is None
+    assert fast.problems == slow.problems
+    assert any(problem.severity == "error" for problem in fast.problems)

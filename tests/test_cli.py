@@ -1,0 +1,257 @@
+"""The regclust command line as a user meets it: usage errors, gates, questions, atomic runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline import stages
+from pipeline.cli import main
+from pipeline.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+GOOD = DATA / "good" / "employment.csv"
+BAD = DATA / "bad"
+PROCESSED = ROOT / "data" / "processed" / "us_cbsa_2019"
+needs_tables = pytest.mark.skipif(
+    not PROCESSED.is_dir(), reason="needs the built us_cbsa_2019 tables (dvc repro)"
+)
+
+
+def regclust(*arguments: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run the installed console script as a user would (a fresh process)."""
+    script = Path(sys.executable).with_name("regclust")
+    return subprocess.run(
+        [str(script), *arguments], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+# (arguments, fragment of the one-line message)
+MISTYPED = [
+    (["measure", "--datset", "x"], "No such option: --datset; did you mean --dataset?"),
+    (["show"], "Missing argument 'region'"),
+    (["showw", "Detroit"], "Did you mean 'show'?"),
+    (["ingestt"], "Did you mean 'ingest'?"),
+    (["frobnicate"], "No such command 'frobnicate'"),
+    (["measure", "--dataset"], "Option '--dataset' requires an argument"),
+    (["--bogus"], "No such option: --bogus"),
+    (["validate"], "Missing argument 'employment'"),
+    (["run", "--out"], "Option '--out' requires an argument"),
+    (["run", "--employment", "x.csv"], "Missing option"),
+    (["top"], "Missing argument 'query'"),
+    (["related"], "Missing argument 'query'"),
+    (["fetch"], "Missing argument 'kind'"),
+    (["show", "Detroit", "--year", "abc"], "Invalid value for '--year'"),
+    (["show", "Detroit", "--top", "0"], "Invalid value for '--top'"),
+    (["validate", str(GOOD), "--regions"], "Option '--regions' requires an argument"),
+    (["publish", "extra-argument"], "Got unexpected extra argument"),
+]
+
+
+@pytest.mark.parametrize(("arguments", "fragment"), MISTYPED, ids=lambda v: " ".join(v)[:40])
+def test_usage_errors_are_one_line_exit_2_without_traceback(arguments, fragment):
+    done = regclust(*arguments)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("regclust: error: ")
+    assert fragment in lines[0]
+
+
+def test_bare_regclust_prints_help_and_version_prints_version():
+    bare = regclust()
+    assert bare.returncode == 0 and "Usage" in bare.stdout and "show" in bare.stdout
+    assert bare.stderr == ""
+    version = regclust("--version")
+    assert version.returncode == 0
+    assert version.stdout.startswith("regclust ") and len(version.stdout.split()) == 2
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "text_in_year.csv",
+        "negative_employment.csv",
+        "duplicate_rows.csv",
+        "empty_year.csv",
+        "five_digit_year.csv",
+        "all_zero_employment.csv",
+        "zero_totals_everywhere.csv",
+        "extra_field.csv",
+        "fractional_establishments.csv",
+    ],
+)
+def test_validate_exits_2_when_not_usable(bad, capsys):
+    assert main(["validate", str(BAD / bad), "--classification", "naics2017"]) == 2
+    assert "result: NOT usable" in capsys.readouterr().out
+
+
+def test_validate_exits_2_for_nace_codes_in_a_naics_file(capsys):
+    assert main(["validate", str(BAD / "nace_codes_as_naics.csv"), "--classification", "naics2017"])
+    out = capsys.readouterr().out
+    assert "the codes look like nace_r2: pass --classification nace_r2" in out
+
+
+def test_validate_detects_an_unambiguous_classification(capsys):
+    assert main(["validate", str(GOOD)]) == 0
+    out = capsys.readouterr().out
+    assert "no --classification given: the industry codes are naics2017 codes" in out
+    assert out.rstrip().endswith("result: usable")
+
+
+@pytest.mark.parametrize(
+    "odd", sorted(path.name for path in (DATA / "odd").glob("*") if path.is_file())
+)
+def test_odd_but_valid_files_pass(odd, capsys):
+    assert main(["validate", str(DATA / "odd" / odd), "--classification", "naics2017"]) == 0, (
+        capsys.readouterr().out
+    )
+
+
+def test_run_out_an_existing_file_is_one_line(tmp_path, capsys):
+    target = tmp_path / "results.txt"
+    target.write_text("mine")
+    code = main(
+        ["run", "--employment", str(GOOD), "--classification", "naics2017", "--out", str(target)]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "is an existing file, not a folder" in err[0]
+    assert target.read_text() == "mine"
+
+
+def test_run_refuses_a_folder_of_other_files(tmp_path, capsys):
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "letter.txt").write_text("keep me")
+    code = main(
+        ["run", "--employment", str(GOOD), "--classification", "naics2017", "--out", str(folder)]
+    )
+    assert code == 2 and "holds other files and no regclust result" in capsys.readouterr().err
+    assert (folder / "letter.txt").read_text() == "keep me"
+
+
+def test_run_all_zero_employment_says_what_is_wrong(tmp_path, capsys):
+    code = main(
+        [
+            "run",
+            "--employment",
+            str(BAD / "all_zero_employment.csv"),
+            "--classification",
+            "naics2017",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "every value is zero or empty" in err and "industry_level 0" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def _previous_result(out: Path) -> None:
+    out.mkdir()
+    (out / "metrics.json").write_text('{"previous": true}')
+    (out / "location_quotients.parquet").write_text("previous")
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir() if path.name.startswith("."))
+
+
+def test_failed_run_leaves_the_previous_result_intact(tmp_path, monkeypatch):
+    out = tmp_path / "results"
+    _previous_result(out)
+    written = []
+
+    def measure_fails(settings, dataset, layout, scheduler=None):
+        written.extend(sorted(path.name for path in layout.processed.iterdir()))
+        raise UserError("forced failure in measure")
+
+    monkeypatch.setattr(stages, "run_measure", measure_fails)
+    arguments = ["run", "--employment", str(GOOD), "--classification", "naics2017"]
+    assert main([*arguments, "--out", str(out)]) == 2
+    assert "employment.parquet" in written  # ingest had written into the temporary folder
+    assert sorted(path.name for path in out.iterdir()) == [
+        "location_quotients.parquet",
+        "metrics.json",
+    ]
+    assert (out / "metrics.json").read_text() == '{"previous": true}'
+    assert _leftovers(tmp_path) == []
+    fresh = tmp_path / "fresh"
+    assert main([*arguments, "--out", str(fresh)]) == 2
+    assert not fresh.exists()  # nothing half-filled where there was nothing
+
+
+def test_successful_run_replaces_the_previous_result(tmp_path, monkeypatch):
+    out = tmp_path / "results"
+    _previous_result(out)
+    for name in ("run_measure", "run_cluster", "run_spatial", "run_label"):
+        monkeypatch.setattr(stages, name, lambda *args, **kwargs: None)
+    monkeypatch.setattr(
+        stages,
+        "run_publish",
+        lambda settings, dataset, layout: (layout.processed / "metrics.json").write_text("{}"),
+    )
+    arguments = ["run", "--employment", str(GOOD), "--classification", "naics2017"]
+    assert main([*arguments, "--out", str(out)]) == 0
+    assert (out / "metrics.json").read_text() == "{}"
+    assert (out / "employment.parquet").exists()
+    assert not (out / "location_quotients.parquet").exists()  # the old result is gone whole
+    assert _leftovers(tmp_path) == []
+
+
+@needs_tables
+def test_show_detroit_by_name():
+    done = regclust("show", "Detroit")
+    assert done.returncode == 0, done.stderr
+    assert "Detroit-Warren-Dearborn, MI (19820)" in done.stdout
+    assert "Automotive" in done.stdout
+    payload = json.loads(regclust("show", "Detroit", "--json").stdout)
+    assert payload["region_id"] == "19820"
+    assert "Automotive" in [row["cluster_name"] for row in payload["clusters"]]
+    assert payload["industries"][0]["industry_name"]
+
+
+@needs_tables
+def test_top_aerospace_lists_seattle_or_wichita():
+    payload = json.loads(regclust("top", "3364", "--json").stdout)
+    assert payload["kind"] == "industry"
+    assert payload["name"] == "Aerospace Product and Parts Manufacturing"
+    leaders = [row["region_id"] for row in payload["regions"][:5]]
+    assert {"42660", "48620"} & set(leaders)
+    cluster = json.loads(regclust("top", "Automotive", "--json").stdout)
+    assert cluster["kind"] == "cluster" and cluster["code"] == "4"
+    assert "19820" in [row["region_id"] for row in cluster["regions"]]
+
+
+@needs_tables
+def test_related_clusters_and_missing_relatedness():
+    payload = json.loads(regclust("related", "Automotive", "--json").stdout)
+    assert payload["related"][0]["related_cluster_name"] == "Metalworking Technology"
+    industry = regclust("related", "3364", "--industry")
+    assert industry.returncode == 2
+    assert "no industry relatedness table" in industry.stderr
+
+
+@needs_tables
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        (["show", "Detriot"], "did you mean: 19820 Detroit-Warren-Dearborn, MI"),
+        (["top", "aerospaec"], "did you mean"),
+        (["show", "Detroit", "--dataset", "us_cbsa2019"], "did you mean 'us_cbsa_2019'?"),
+        (["show", "Detroit", "--year", "1990"], "--year 1990: not in the data"),
+    ],
+)
+def test_unknown_names_suggest_close_matches(arguments, fragment):
+    done = regclust(*arguments)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], done.stderr

@@ -1,0 +1,257 @@
+"""pipeline.profiles, industry titles and the old-CBSA-code table, on hand-made and real tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from pipeline.classifications.titles import add_industry_names, industry_titles
+from pipeline.errors import UserError
+from pipeline.profiles import (
+    find_code,
+    leading_regions,
+    region_profile,
+    related_clusters,
+    related_industries,
+)
+from pipeline.sources import cbsa_vintages, us_geography
+from pipeline.sources.generic import CLASSIFICATIONS_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW_US = ROOT / "data" / "raw" / "us"
+PROCESSED = ROOT / "data" / "processed" / "us_cbsa_2019"
+
+NAMES = pd.Series(
+    {
+        "19820": "Detroit-Warren-Dearborn, MI",
+        "38900": "Portland-Vancouver-Hillsboro, OR-WA",
+        "38860": "Portland-South Portland, ME",
+        "19430": "Dayton-Kettering, OH",
+        "19420": "Dayton, TN",
+    }
+)
+SIZE = pd.Series({"19820": 1.8e6, "38900": 1.1e6, "38860": 2.2e5, "19430": 3.3e5, "19420": 1.2e4})
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("19820", "19820"),
+        ("Detroit", "19820"),
+        ("detroit-warren-dearborn, mi", "19820"),
+        ("DETROIT", "19820"),
+        ("Portland", "38900"),  # two match: the larger wins
+        ("South Portland", "38860"),
+        ("Dayton", "19430"),
+        ("Kettering", "19430"),
+        ("Warren", "19820"),
+    ],
+)
+def test_find_code_by_code_or_name(query, code):
+    assert find_code(query, NAMES, "region", SIZE).code == code
+
+
+def test_find_code_reports_the_other_matches():
+    match = find_code("Portland", NAMES, "region", SIZE)
+    assert match.others == ("38860",)
+
+
+def test_unknown_name_suggests_close_names_on_one_line():
+    with pytest.raises(UserError) as raised:
+        find_code("Detriot", NAMES, "region")
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("no region 'Detriot'; did you mean: 19820 Detroit-Warren-Dearborn")
+    with pytest.raises(UserError, match="no region 'Zzyzx' and no close name"):
+        find_code("Zzyzx", NAMES, "region")
+
+
+STRENGTH = pd.DataFrame(
+    {
+        "region_id": ["A", "A", "A", "B", "B", "A"],
+        "cluster_code": ["4", "6", "103", "4", "6", "4"],
+        "cluster_name": [
+            "Automotive",
+            "Business Services",
+            "Local Health",
+            "Automotive",
+            "Business Services",
+            "Automotive",
+        ],  # fmt: skip
+        "cluster_type": ["traded", "traded", "local", "traded", "traded", "traded"],
+        "year": [2019, 2019, 2019, 2019, 2019, 2018],
+        "employment": [100.0, 200.0, 300.0, 10.0, 400.0, 80.0],
+        "lq": [5.0, 1.2, 1.1, 0.2, 1.0, 4.0],
+        "strong": [True, False, True, False, False, True],
+        "stars": [2, 1, 1, 0, 1, 2],
+    }
+)
+QUOTIENTS = pd.DataFrame(
+    {
+        "region_id": ["A", "A", "A", "A", "B", "B"],
+        "industry_code": ["336111", "541511", "3361", "336112", "336111", "541511"],
+        "industry_level": [6, 6, 4, 6, 6, 6],
+        "year": 2019,
+        "employment": [90.0, 150.0, 95.0, 5.0, 10.0, 400.0],
+        "region_employment": [1000.0, 1000.0, 1000.0, 1000.0, 2000.0, 2000.0],
+        "lq": [4.0, 0.9, 3.9, 8.0, 0.2, 1.2],
+    }
+)
+
+
+def test_region_profile_orders_clusters_and_lists_titled_industries():
+    titles = industry_titles("naics2017", CLASSIFICATIONS_DIR)
+    regional = pd.DataFrame(
+        {
+            "regional_cluster_id": ["2019-004-01"],
+            "year": [2019],
+            "cluster_code": ["4"],
+            "region_ids": [["A", "C"]],
+            "label": ["industrial-production"],
+            "technology_score": [0.0],
+        }
+    )
+    profile = region_profile(
+        "A", "Region A", STRENGTH, QUOTIENTS, titles, regional=regional, base_year=2018,
+        min_employment=10,
+    )  # fmt: skip
+    assert profile.year == 2019 and profile.total_employment == 1000.0
+    # strong first (4, then 103), then the rest; the label joins by cluster.
+    assert profile.clusters["cluster_code"].tolist() == ["4", "103", "6"]
+    first = profile.clusters.iloc[0]
+    assert first["label"] == "industrial-production"
+    assert first["lq_base"] == 4.0 and first["lq_change"] == pytest.approx(1.0)
+    assert first["employment_change"] == 20.0
+    # level-6 industries with >= 10 employed, by LQ: 336112 (5 jobs) is left out.
+    assert profile.industries["industry_code"].tolist() == ["336111", "541511"]
+    assert profile.industries["industry_name"].iloc[0] == "Automobile Manufacturing"
+    payload = profile.to_dict()
+    assert payload["clusters"][0]["cluster_name"] == "Automotive"
+    assert payload["clusters"][1]["label"] is None
+
+
+def test_leading_regions_rank_by_lq_with_national_share():
+    leaders = leading_regions("336111", "industry", QUOTIENTS, pd.Series({"A": "a", "B": "b"}))
+    assert leaders["region_id"].tolist() == ["A", "B"]
+    assert leaders["share"].tolist() == pytest.approx([0.9, 0.1])
+    clusters = leading_regions("4", "cluster", STRENGTH, pd.Series({"A": "a", "B": "b"}))
+    assert clusters[["region_id", "strong", "stars"]].values.tolist() == [
+        ["A", True, 2],
+        ["B", False, 0],
+    ]
+    with pytest.raises(UserError, match="--year 2017: not in the data; years: 2018, 2019"):
+        leading_regions("4", "cluster", STRENGTH, pd.Series(dtype=str), year=2017)
+
+
+def test_related_clusters_from_the_embedded_benchmark_table():
+    related = pd.read_csv(
+        CLASSIFICATIONS_DIR / "uscmp_related_clusters.csv",
+        dtype={"cluster_code": str, "related_cluster_code": str},
+    )
+    names = pd.read_csv(CLASSIFICATIONS_DIR / "uscmp_clusters.csv", dtype=str).set_index(
+        "cluster_code"
+    )["cluster_name"]
+    automotive = related_clusters("4", related, names)
+    assert automotive["related_cluster_name"].iloc[0] == "Metalworking Technology"
+    assert automotive["related_percentage"].is_monotonic_decreasing
+
+
+def test_related_industries_by_combined_relatedness():
+    table = pd.DataFrame(
+        {
+            "industry_code": ["336111", "336111", "541511"],
+            "related_code": ["336370", "336112", "336111"],
+            "combined": [0.4, 0.9, 0.1],
+        }
+    )
+    titles = industry_titles("naics2017", CLASSIFICATIONS_DIR)
+    result = related_industries("336111", table, titles)
+    assert result["related_code"].tolist() == ["336112", "336370"]
+    assert result["related_name"].iloc[1] == "Motor Vehicle Metal Stamping"
+
+
+@pytest.mark.parametrize(
+    ("classification", "code", "title"),
+    [
+        ("naics2017", "3364", "Aerospace Product and Parts Manufacturing"),
+        ("naics2017", "31-33", "Manufacturing"),
+        ("naics2017", "00", "Total, all industries"),
+        ("naics2012", "519130", "Internet Publishing and Broadcasting and Web Search Portals"),
+        ("nace_r2", "C", "Manufacturing"),
+        ("okved2", "D", "Electricity, gas, steam and air conditioning supply"),
+    ],
+)
+def test_official_titles(classification, code, title):
+    assert industry_titles(classification, CLASSIFICATIONS_DIR)[code] == title
+
+
+def test_every_code_of_the_embedded_us_data_has_a_title():
+    titles = industry_titles("naics2017", CLASSIFICATIONS_DIR)
+    codes = pd.read_parquet(RAW_US / "cbp2019_cbsa_naics.parquet", columns=["naics_code"])
+    assert set(codes["naics_code"]) <= set(titles.index)
+    named = add_industry_names(pd.DataFrame({"industry_code": ["3364", "9999"]}), titles)
+    assert named.columns.tolist() == ["industry_code", "industry_name"]
+    assert named["industry_name"].iloc[0].startswith("Aerospace") and pd.isna(
+        named["industry_name"].iloc[1]
+    )
+
+
+def test_old_cbsa_codes_get_names_and_non_overlapping_boundaries():
+    changes = cbsa_vintages.read_code_changes(RAW_US / cbsa_vintages.CODE_CHANGES_FILE)
+    cbp = pd.read_parquet(RAW_US / "cbp2019_cbsa_naics.parquet", columns=["cbsa_code"])
+    delineation = us_geography.read_delineation(RAW_US / "cbsa_county_delineation_2020.csv")
+    old = sorted(set(cbp["cbsa_code"]) - set(delineation["cbsa_code"]))
+    assert len(old) == 21 and sorted(changes["cbsa_code_cbp"].unique()) == old
+    tabulated = cbsa_vintages.delineation_as_tabulated(delineation, changes, old + ["11180"])
+    assert not tabulated["county_fips"].duplicated().any()
+    counties = us_geography.read_county_geometry(RAW_US / "us_counties_2010_20m.geojson")
+    regions = us_geography.cbsa_regions(old + ["11180", "19430"], counties, tabulated)
+    regions = regions.set_index("region_id")
+    assert regions.loc[old, "geometry"].notna().all()
+    assert regions.loc["19380", "name"] == "Dayton-Kettering, OH"
+    assert regions.loc["14340", "name"] == "Boone, IA (part of Ames, IA since 2018)"
+    assert regions.loc["11180", "n_counties"] == 1  # Ames without Boone County
+    assert not regions.loc["11180", "geometry"].intersection(regions.loc["14340", "geometry"]).area
+
+
+def test_old_code_counties_match_county_employment_where_the_counties_are_embedded():
+    """Where the embedded county CBP covers an old CBSA's counties, their 2019 totals add up."""
+    changes = cbsa_vintages.read_code_changes(RAW_US / cbsa_vintages.CODE_CHANGES_FILE)
+    county = pd.read_parquet(
+        ROOT / "data" / "raw" / "us_counties" / "cbp_county_naics_2017_2021.parquet",
+        columns=["year", "county_fips", "naics", "emp"],
+    )
+    county = county[(county["year"] == 2019) & (county["naics"] == "00")].set_index("county_fips")[
+        "emp"
+    ]
+    cbp = pd.read_parquet(RAW_US / "cbp2019_cbsa_naics.parquet")
+    totals = cbp[cbp["naics_code"] == "00"].set_index("cbsa_code")["emp"]
+    checked = 0
+    for code, rows in changes.groupby("cbsa_code_cbp"):
+        if rows["county_fips"].isin(county.index).all():
+            assert county[rows["county_fips"]].sum() == totals[code], code
+            checked += 1
+    assert checked == 12
+
+
+@pytest.mark.skipif(not PROCESSED.is_dir(), reason="needs the built us_cbsa_2019 tables")
+def test_detroit_profile_on_the_published_tables():
+    regions = gpd.read_parquet(PROCESSED / "regions.parquet")
+    quotients = pd.read_parquet(PROCESSED / "location_quotients.parquet")
+    strength = pd.read_parquet(PROCESSED / "cluster_strength.parquet")
+    names = regions.set_index("region_id")["name"]
+    match = find_code("Detroit", names, "region")
+    assert match.code == "19820"
+    profile = region_profile(
+        match.code,
+        match.name,
+        strength,
+        quotients,
+        industry_titles("naics2017", CLASSIFICATIONS_DIR),
+    )
+    assert profile.clusters["cluster_name"].iloc[0] == "Automotive"
+    leaders = leading_regions("3364", "industry", quotients, names, min_employment=100, top=5)
+    assert {"42660", "48620"} & set(leaders["region_id"])
