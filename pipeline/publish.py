@@ -20,9 +20,14 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.atomic_cleanup import remove_stale_temporaries
+
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 @contextmanager
@@ -40,6 +45,7 @@ def atomic_path(target: str | Path):
         yield Path(temporary)
         with open(temporary, "rb+") as written:
             os.fsync(written.fileno())
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; published files are readable
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -79,15 +85,44 @@ def _write_described(arrow: pa.Table, path: Path, table_name: str) -> None:
     pq.write_table(described(arrow, table_name), path, compression="zstd")
 
 
-def write_table(table: pd.DataFrame, target: str | Path) -> Path:
-    """Write a plain Parquet table atomically (zstd, no pandas index), columns described."""
+def write_table(table: pd.DataFrame, target: str | Path, row_group_by: str | None = None) -> Path:
+    """Write a plain Parquet table atomically (zstd, no pandas index), columns described.
+
+    With ``row_group_by`` (e.g. ``"year"``), each value of that column gets its own row
+    groups, so that a reader of one year reads only that year's groups (their footer
+    statistics say which).
+    """
     name = Path(target).name
+    if row_group_by is not None and len(table):
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        with table_writer(target, arrow.schema) as write:
+            keys = arrow.column(row_group_by)
+            for value in pc.unique(keys).sort().to_pylist():
+                write(arrow.filter(pc.equal(keys, value)))
+        return Path(target)
     return _write(
         target,
         lambda path: _write_described(
             pa.Table.from_pandas(table, preserve_index=False), path, name
         ),
     )
+
+
+@contextmanager
+def table_writer(target: str | Path, schema: pa.Schema):
+    """Write a Parquet table atomically in pieces: yield ``write(arrow_table)``.
+
+    Each call adds one row group (e.g. one year), so the whole table is never in memory;
+    the file appears under ``target`` only when the ``with`` block ends without error.
+    Columns are described as in :func:`write_table`.
+    """
+    name = Path(target).name
+    schema = described(schema.empty_table(), name).schema
+    with (
+        atomic_path(target) as temporary,
+        pq.ParquetWriter(temporary, schema, compression="zstd") as writer,
+    ):
+        yield lambda arrow: writer.write_table(arrow.cast(schema))
 
 
 def write_geotable(table: gpd.GeoDataFrame, target: str | Path) -> Path:
@@ -375,7 +410,12 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
                 "establishments",
                 "Sum of establishments of those industries",
             ),
-            "region_employment": ("float64", "jobs", "The region's all-industry employment"),
+            "region_employment": (
+                "float64",
+                "jobs",
+                "The LQ base e_r: the region's traded (local) employment for a traded (local) "
+                "cluster with cluster.lq_base cmp, else its all-industry employment",
+            ),
             "cluster_national": (
                 "float64",
                 "jobs",
@@ -384,7 +424,7 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
             "national_employment": (
                 "float64",
                 "jobs",
-                "All-industry employment summed over all regions (E)",
+                "The LQ base e_r summed over all regions (E)",
             ),
             "lq": ("float64", "ratio", "Cluster LQ (e_rc / e_r) / (e_c / E)"),
             "focus": (
@@ -396,6 +436,11 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
                 "bool",
                 "",
                 "US Cluster Mapping strong-cluster rule (params cluster.strong)",
+            ),
+            "strong_strict": (
+                "bool",
+                "",
+                "The strong rule with the LQ cut at the 90th percentile (CMP's strict variant)",
             ),
             "star_size": (
                 "bool",
