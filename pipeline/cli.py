@@ -691,10 +691,13 @@ def top(
     count: TopOption = 10,
     min_employment: MinEmploymentOption = 100.0,
     industry: IndustryFlag = False,
+    by: Annotated[
+        str, typer.Option("--by", help="Rank by lq (specialisation) or employment (size).")
+    ] = "lq",
     params: ParamsOption = Path("params.yaml"),
     data_root: DataOption = Path("data"),
 ) -> None:
-    """Leading regions of a cluster or an industry: highest LQ, with employment."""
+    """Leading regions of a cluster or an industry: highest LQ (or employment)."""
     from pipeline.profiles import leading_regions
 
     tables = _Tables(dataset, data_root, params)
@@ -710,6 +713,7 @@ def top(
         year=year,
         top=count,
         min_employment=min_employment,
+        order_by=by,
     )
     used_year = int(table["year"].max()) if year is None else year
     if as_json:
@@ -720,6 +724,7 @@ def top(
                 "name": match.name,
                 "year": used_year,
                 "dataset": dataset,
+                "order_by": by,
                 "regions": _records(leaders),
             }
         )
@@ -727,7 +732,7 @@ def top(
     leaders = leaders.assign(share=leaders["share"].map(lambda share: f"{share:.1%}"))
     _print_table(
         f"Leading regions of {kind} {match.code} {match.name}, {dataset} {used_year} "
-        f"(by LQ, at least {min_employment:g} employed)",
+        f"(by {'LQ' if by == 'lq' else 'employment'}, at least {min_employment:g} employed)",
         leaders,
         {
             "rank": "#",

@@ -25,7 +25,6 @@ import pyarrow.parquet as pq
 
 from pipeline.atomic_cleanup import remove_stale_temporaries
 
-
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -568,6 +567,42 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
         {},
     ),
 }
+
+# Names beside codes (pipeline.profiles.with_names, written by the stages): each table that
+# carries them documents them right after the code they name.
+NAME_COLUMNS = {
+    "region_id": (
+        "region_name",
+        ("string", "", "Region name (regions.parquet), empty where the region has none"),
+    ),
+    "industry_code": (
+        "industry_name",
+        (
+            "string",
+            "",
+            "Official industry title (Census NAICS 2017/2012, Eurostat NACE Rev.2 / OKVED 2 "
+            "sections; industry_titles.csv), empty for codes without one (custom)",
+        ),
+    ),
+}
+NAMED_TABLES = {
+    "location_quotients.parquet": ("region_id", "industry_code"),
+    "concentration.parquet": ("industry_code",),
+    "region_specialization.parquet": ("region_id",),
+    "lq_change.parquet": ("region_id", "industry_code"),
+    "industry_clusters.parquet": ("industry_code",),
+    "cluster_strength.parquet": ("region_id",),
+    "cluster_transitions.parquet": ("region_id",),
+    "regional_cluster_industries.parquet": ("industry_code",),
+}
+for _table, _codes in NAMED_TABLES.items():
+    _description, _columns = DATA_DICTIONARY[_table]
+    _named: dict[str, tuple[str, str, str]] = {}
+    for _name, _entry in _columns.items():
+        _named[_name] = _entry
+        if _name in _codes:
+            _named[NAME_COLUMNS[_name][0]] = NAME_COLUMNS[_name][1]
+    DATA_DICTIONARY[_table] = (_description, _named)
 
 
 def data_dictionary_markdown(dataset: str, measure: str = "employment", unit: str = "jobs") -> str:

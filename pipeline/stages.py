@@ -159,13 +159,14 @@ def run_measure(
         target = layout.table("location_quotients.parquet")
         concentration, specialization, moran = [], [], []
         n_cells = 0
-        with publish.table_writer(target, LQ_SCHEMA) as write:
+        named = _names_for(settings, config, layout)
+        with publish.table_writer(target, LQ_NAMED_SCHEMA) as write:
             for future in futures:  # in year order: one row group per year
                 year_quotients, year_concentration, year_specialization, year_moran = (
                     future.result()
                 )
                 future.release()
-                write(year_quotients)
+                write(_named_quotients(year_quotients, named))
                 n_cells += len(year_quotients)
                 concentration.append(year_concentration)
                 specialization.append(year_specialization)
@@ -205,6 +206,24 @@ LQ_SCHEMA = pa.Schema.from_pandas(LQ_META, preserve_index=False).remove_metadata
 LQ_SCHEMA = LQ_SCHEMA.set(0, pa.field("region_id", pa.large_string())).set(
     1, pa.field("industry_code", pa.large_string())
 )
+# The published table also names its codes (region_name, industry_name), after each code.
+LQ_NAMED_SCHEMA = LQ_SCHEMA.insert(1, pa.field("region_name", pa.large_string())).insert(
+    3, pa.field("industry_name", pa.large_string())
+)
+
+
+def _named_quotients(quotients: pa.Table, named) -> pa.Table:
+    """One year's LQ table with ``region_name`` and ``industry_name`` (see ``_names_for``)."""
+    keys = quotients.select(["region_id", "industry_code"]).to_pandas()
+    names = named(keys)
+    table = quotients.select(LQ_SCHEMA.names).cast(LQ_SCHEMA)
+    for position, column in ((1, "region_name"), (3, "industry_name")):
+        values = names[column] if column in names.columns else pd.Series(None, index=keys.index)
+        table = table.add_column(
+            position, column, pa.array(values.astype(object).where(values.notna(), None),
+                                       type=pa.large_string())
+        )  # fmt: skip
+    return table
 
 
 def _year_columns(use_imputed: bool) -> list[str]:

@@ -17,6 +17,11 @@ damaged Parquet / missing or misspelt column
 text in year, non-numeric or negative values,    error     not usable
 empty ids, bad flags or levels
 duplicate region x industry x year rows          error     not usable
+a CSV row with more fields than the header, or   error     not usable (reported alone: later
+too few to reach employment                                messages would name wrong cells)
+every employment value zero or empty, or every   error     not usable (nothing to measure)
+total row zero or empty
+a fractional establishment count (12.5)          error     not usable (12.0 is fine)
 industry codes unknown to the classification     error     not usable
 no boundary matches any region id                error     not usable
 a parent smaller than the sum of its             warning   LQs of that parent are biased
@@ -29,15 +34,18 @@ no CRS but lon/lat coordinates                   warning   EPSG:4326 assumed
 no CRS and projected coordinates                 fatal     UserError
 a CRS other than EPSG:4326                       note      reprojected
 region-years without a total row                 note      total = sum of top-level industries
+no classification given, codes unambiguous       note      that classification is used
 ================================================ ========= ==================================
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from pipeline.errors import UserError
@@ -46,12 +54,23 @@ from pipeline.sources.generic import (
     Problem,
     inspect_boundaries,
     inspect_employment,
+    is_known_code,
+    known_industry_codes,
     nearest_present_parent,
+    normalise_codes,
     raise_first_error,
+    read_raw_table,
     zero_total_region_years,
 )
 
 DEFAULT_TOTAL_TOLERANCE = 0.01
+# A classification is taken from the codes alone when it knows at least this share of the
+# distinct codes and the other family (NAICS vs NACE sections) knows less than half.
+DETECT_KNOWN_SHARE = 0.9
+DETECT_OTHER_SHARE = 0.5
+# Within a family the codes cannot tell the vintages apart: the first one is assumed.
+FAMILY_DEFAULT = {"naics": "naics2017", "nace": "nace_r2"}
+FAMILY_SIBLINGS = {"naics": "naics2012", "nace": "okved2"}
 
 
 @dataclass
@@ -331,6 +350,142 @@ def _boundary_problems(
     return problems, notes
 
 
+def detect_classification(
+    codes: pd.Series, classifications_dir: Path | None = None
+) -> tuple[str, str] | None:
+    """The built-in classification that the industry codes unambiguously belong to.
+
+    The codes decide between the NAICS family and the NACE-section family when one family
+    knows at least ``DETECT_KNOWN_SHARE`` of the distinct codes and the other less than
+    ``DETECT_OTHER_SHARE``. Within a family the vintages share their codes (NAICS 2017 and
+    2012 differ in a few six-digit codes; OKVED 2 sections are NACE Rev.2's), so the first
+    is assumed and the note says how to pick the other.
+
+    Returns
+    -------
+    (classification, note) or None
+        None when the codes are ambiguous or unknown (then ``--classification`` is needed).
+
+    Examples
+    --------
+    >>> detect_classification(pd.Series(["00", "31-33", "5415"]))[0]
+    'naics2017'
+    >>> detect_classification(pd.Series(["00", "C", "J"]))[0]
+    'nace_r2'
+    """
+    unique = pd.Series(codes.dropna().unique(), dtype="str")
+    unique = unique[unique != "00"]
+    if unique.empty:
+        return None
+    shares = {}
+    for family, name in FAMILY_DEFAULT.items():
+        normalised = normalise_codes(unique, name)
+        known = known_industry_codes(name, classifications_dir)
+        shares[family] = float(is_known_code(normalised, name, known).mean())
+    ranked = sorted(shares, key=shares.get, reverse=True)
+    best, other = ranked[0], ranked[1]
+    if shares[best] < DETECT_KNOWN_SHARE or shares[other] >= DETECT_OTHER_SHARE:
+        return None
+    name, sibling = FAMILY_DEFAULT[best], FAMILY_SIBLINGS[best]
+    note = (
+        f"no --classification given: the industry codes are {name} codes "
+        f"({shares[best]:.0%} of them known), so {name} is used; pass --classification "
+        f"{sibling} if they are {sibling} codes"
+    )
+    return name, note
+
+
+def _row_width_problems(path: Path) -> list[Problem]:
+    """CSV rows with more fields than the header (a shifted row), or too few for employment.
+
+    pandas would silently shift such a row's values into the wrong columns, so the error
+    would point at the wrong cell.
+    """
+    if path.suffix.lower() == ".parquet":
+        return []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = csv.reader(handle)
+            header = [name.strip().lower() for name in next(rows, [])]
+            needed = header.index("employment") + 1 if "employment" in header else len(header)
+            for number, fields in enumerate(rows, start=2):
+                if not fields or not any(field.strip() for field in fields):
+                    continue
+                if len(fields) > len(header) or len(fields) < needed:
+                    what = "more" if len(fields) > len(header) else "fewer"
+                    return [
+                        Problem(
+                            "error",
+                            f"{path}: row {number} has {len(fields)} fields but the header "
+                            f"has {len(header)} ({what} than its columns); check that row for "
+                            "a stray or missing comma (quote values that contain commas)",
+                        )
+                    ]
+    except (UnicodeDecodeError, csv.Error):
+        return []  # the table reader reports undecodable or malformed files
+    return []
+
+
+def _nothing_to_measure(
+    employment: pd.DataFrame, source_rows: pd.DataFrame | None, path: Path
+) -> list[Problem]:
+    """An error when no employment or no region total is positive: nothing to measure."""
+    values = employment["employment"]
+    if not (values > 0).any():
+        return [
+            Problem(
+                "error",
+                f"{path}: column 'employment': every value is zero or empty "
+                f"({len(values):,} rows), so there is nothing to measure; check that the column "
+                "holds the counts (not a flag or a share) and that the export kept them",
+            )
+        ]
+    totals = employment[employment["industry_level"] == 0]
+    if len(totals) and not (totals["employment"] > 0).any():
+        row = None
+        if source_rows is not None:
+            total_rows = source_rows[source_rows["industry_code"] == "00"]["row"]
+            row = int(total_rows.min()) if len(total_rows) else None
+        where = f"row {row}: " if row is not None else ""
+        return [
+            Problem(
+                "error",
+                f"{path}: {where}every total row (industry_code '00') is zero or empty, so no "
+                "region has a total for location quotients; write each region's all-industry "
+                "employment in its '00' row, or drop the '00' rows to derive totals from the "
+                "top-level industries",
+            )
+        ]
+    return []
+
+
+def _fractional_establishments(
+    employment: pd.DataFrame, source_rows: pd.DataFrame | None, path: Path
+) -> list[Problem]:
+    """Establishments are a count: 12.0 is fine, 12.5 is an error."""
+    if "establishments" not in employment.columns:
+        return []
+    counts = employment["establishments"]
+    fractional = counts.notna() & (counts != np.floor(counts))
+    if not fractional.any():
+        return []
+    first = employment[fractional].iloc[0]
+    rows = _row_of(
+        source_rows, pd.DataFrame([first[["region_id", "industry_code", "year"]].to_dict()])
+    )
+    where = f", row {rows[0]}" if rows[0] is not None else ""
+    more = int(fractional.sum()) - 1
+    extra = f" (and {more} more rows)" if more else ""
+    return [
+        Problem(
+            "error",
+            f"{path}: column 'establishments'{where}: {first['establishments']:g} is not a whole "
+            f"number{extra}; establishments are counted - write whole numbers, or leave the "
+            "cell empty when unknown",
+        )
+    ]
+
+
 def validate(
     employment_path: str | Path,
     regions_path: str | Path | None = None,
@@ -376,16 +531,29 @@ def validate(
         When a file cannot be read at all (one line: file, row or column, fix).
     """
     employment_path = Path(employment_path)
+    detected_note = None
+    if classification is None:
+        text, _ = read_raw_table(employment_path)
+        if "classification" not in text.columns and "industry_code" in text.columns:
+            detected = detect_classification(text["industry_code"], classifications_dir)
+            if detected is not None:
+                classification, detected_note = detected
     check = inspect_employment(
         employment_path, classification, hierarchy, classifications_dir=classifications_dir
     )
+    width_problems = _row_width_problems(employment_path)
+    if width_problems:  # shifted rows make every later message point at the wrong cell
+        check.problems = width_problems + [
+            problem for problem in check.problems if problem.severity != "error"
+        ]
+        check.employment = None
     report = ValidationReport(
         employment_path=str(employment_path),
         regions_path=None if regions_path is None else str(regions_path),
         classification=check.classification,
         rows=check.rows_read,
         problems=list(check.problems),
-        notes=list(check.notes),
+        notes=([detected_note] if detected_note else []) + list(check.notes),
     )
     if regions_path is not None:
         boundary = inspect_boundaries(regions_path, id_field, name_field)
@@ -422,7 +590,11 @@ def validate(
     report.problems += _total_problems(
         inconsistent, check.source_rows, employment_path, total_tolerance
     )
-    report.problems += _zero_total_problems(employment, check.source_rows, employment_path)
+    nothing = _nothing_to_measure(employment, check.source_rows, employment_path)
+    report.problems += nothing
+    if not nothing:
+        report.problems += _zero_total_problems(employment, check.source_rows, employment_path)
+    report.problems += _fractional_establishments(employment, check.source_rows, employment_path)
     if report.boundaries is not None:
         problems, notes = _boundary_problems(
             employment, report.boundaries, check.source_rows, employment_path, Path(regions_path)

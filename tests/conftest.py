@@ -49,9 +49,8 @@ def subset_project(tmp_path: Path, subset_cbsas: list[str]) -> Path:
     )
     for name in US_FILES:
         shutil.copy(RAW_US / name, raw / name)
-    shutil.copytree(
-        ROOT / "data" / "raw" / "classifications", tmp_path / "data" / "raw" / "classifications"
-    )
+    for shared in ("classifications", "linkages"):
+        shutil.copytree(ROOT / "data" / "raw" / shared, tmp_path / "data" / "raw" / shared)
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["datasets"] = {
         "subset": {"source": "cbp_cbsa", "raw": "data/raw/subset", "classification": "naics2017"}

@@ -224,8 +224,10 @@ def test_top_aerospace_lists_seattle_or_wichita():
     payload = json.loads(regclust("top", "3364", "--json").stdout)
     assert payload["kind"] == "industry"
     assert payload["name"] == "Aerospace Product and Parts Manufacturing"
-    leaders = [row["region_id"] for row in payload["regions"][:5]]
-    assert {"42660", "48620"} & set(leaders)
+    leaders = [row["region_id"] for row in payload["regions"]]
+    assert {"42660", "48620"} & set(leaders)  # by LQ, among the top 10
+    by_size = json.loads(regclust("top", "3364", "--by", "employment", "--json").stdout)
+    assert by_size["regions"][0]["region_id"] == "42660"  # Seattle: the most aerospace jobs
     cluster = json.loads(regclust("top", "Automotive", "--json").stdout)
     assert cluster["kind"] == "cluster" and cluster["code"] == "4"
     assert "19820" in [row["region_id"] for row in cluster["regions"]]

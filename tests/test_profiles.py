@@ -142,6 +142,11 @@ def test_leading_regions_rank_by_lq_with_national_share():
         ["A", True, 2],
         ["B", False, 0],
     ]
+    names = pd.Series({"A": "a", "B": "b"})
+    by_lq = leading_regions("6", "cluster", STRENGTH, names)
+    by_size = leading_regions("6", "cluster", STRENGTH, names, order_by="employment")
+    assert by_lq["region_id"].tolist() == ["A", "B"]  # LQ 1.2 > 1.0
+    assert by_size["region_id"].tolist() == ["B", "A"]  # 400 > 200 jobs
     with pytest.raises(UserError, match="--year 2017: not in the data; years: 2018, 2019"):
         leading_regions("4", "cluster", STRENGTH, pd.Series(dtype=str), year=2017)
 

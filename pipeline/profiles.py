@@ -1,0 +1,453 @@
+"""Answers to the questions users ask of the published tables, by code or by name.
+
+* :func:`find_code` - a code or a (partial, misspelt) name -> the code; an unknown name raises
+  :class:`~pipeline.errors.UserError` with the closest names (``difflib``).
+* :func:`region_profile` - a region's total employment, strongest clusters (LQ, employment,
+  stars, regional-cluster label and its scores), most specialised industries with titles,
+  its region group and the change since the base year where the dataset is a panel.
+* :func:`leading_regions` - the regions where a cluster or an industry is most concentrated.
+* :func:`related_clusters` - the clusters related to a cluster (US Cluster Mapping related
+  clusters, Delgado, Porter & Stern 2016), or the industries related to an industry when an
+  industry relatedness table exists.
+
+Every function takes and returns DataFrames (the CLI reads the tables and formats the
+results), so the same calls work in a notebook.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import UserError
+
+SUGGESTIONS = 5  # close names listed when a name is unknown
+CLOSE_CUTOFF = 0.7  # difflib similarity needed to suggest a name
+
+
+@dataclass(frozen=True)
+class Match:
+    """A resolved query: the code, its name, and other codes the query also matched."""
+
+    code: str
+    name: str
+    others: tuple[str, ...] = ()
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w]+", " ", str(text).lower())).strip()
+
+
+def find_code(
+    query: str,
+    names: pd.Series,
+    what: str,
+    weight: pd.Series | None = None,
+) -> Match:
+    """Resolve ``query`` (a code or a name) among ``names`` (code -> name).
+
+    Order of tests: the code itself; the whole name (case and punctuation ignored); names
+    containing the query as whole words (e.g. "Detroit" in "Detroit-Warren-Dearborn, MI"),
+    then as a part of a word. When several names match, the one with the largest ``weight``
+    (e.g. employment) wins and the others are reported in ``Match.others``.
+
+    Parameters
+    ----------
+    query : str
+        What the user typed.
+    names : Series
+        Names indexed by code (str).
+    what : str
+        What the codes are ("region", "cluster", ...), for the error message.
+    weight : Series, optional
+        Tie-breaker indexed by code; larger first.
+
+    Returns
+    -------
+    Match
+
+    Raises
+    ------
+    UserError
+        No code or name matches; the message lists the closest names (difflib ratio
+        >= ``CLOSE_CUTOFF``), or says that there are none.
+
+    Examples
+    --------
+    >>> names = pd.Series({"19820": "Detroit-Warren-Dearborn, MI", "12060": "Atlanta, GA"})
+    >>> find_code("detroit", names, "region").code
+    '19820'
+    """
+    query = str(query).strip()
+    codes = names.index.astype(str)
+    names = pd.Series(names.astype(str).to_numpy(), index=codes)
+    if query in names.index:
+        return Match(query, names[query])
+    wanted = _normalised(query)
+    if not wanted:
+        raise UserError(f"no {what} given; pass a {what} code or name")
+    normalised = names.map(_normalised)
+    for matches in (
+        normalised == wanted,
+        normalised.str.contains(rf"\b{re.escape(wanted)}\b", regex=True),
+        normalised.str.contains(wanted, regex=False),
+    ):
+        if matches.any():
+            found = names[matches]
+            if weight is not None:
+                order = weight.reindex(found.index).fillna(-np.inf).sort_values(ascending=False)
+                found = found[order.index]
+            return Match(found.index[0], found.iloc[0], tuple(found.index[1:]))
+    raise UserError(_unknown_message(query, names, what))
+
+
+def _unknown_message(query: str, names: pd.Series, what: str) -> str:
+    """One line: the query is unknown, and the closest names (or none)."""
+    wanted = _normalised(query)
+    scored: dict[str, float] = {}
+    for code, name in names.items():
+        full = _normalised(name)
+        parts = [full, *re.split(r"[ ,]+", full)]
+        head = full.split(" ")[: len(wanted.split(" "))]
+        parts.append(" ".join(head))
+        scored[code] = max(difflib.SequenceMatcher(None, wanted, part).ratio() for part in parts)
+    close = sorted(
+        (code for code, score in scored.items() if score >= CLOSE_CUTOFF),
+        key=lambda code: -scored[code],
+    )[:SUGGESTIONS]
+    if close:
+        listed = "; ".join(f"{code} {names[code]}" for code in close)
+        return f"no {what} '{query}'; did you mean: {listed}?"
+    return f"no {what} '{query}' and no close name; pass a {what} code (see --help)"
+
+
+def latest_year(table: pd.DataFrame, year: int | None) -> int:
+    """``year`` if the table has it, the latest year when None; else a UserError."""
+    years = sorted(int(value) for value in table["year"].unique())
+    if not years:
+        raise UserError("the table has no rows; run the pipeline first (dvc repro)")
+    if year is None:
+        return years[-1]
+    if year not in years:
+        listed = ", ".join(str(value) for value in years)
+        raise UserError(f"--year {year}: not in the data; years: {listed}")
+    return year
+
+
+@dataclass
+class RegionProfile:
+    """What :func:`region_profile` returns (tables are plain DataFrames)."""
+
+    region_id: str
+    region_name: str
+    year: int
+    total_employment: float | None
+    clusters: pd.DataFrame
+    industries: pd.DataFrame
+    group: dict | None = None
+    base_year: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: the tables as lists of records, missing values as None."""
+
+        def records(table: pd.DataFrame) -> list[dict]:
+            clean = table.astype(object).where(table.notna(), None)
+            return clean.to_dict(orient="records")
+
+        return {
+            "region_id": self.region_id,
+            "region_name": self.region_name,
+            "year": self.year,
+            "total_employment": self.total_employment,
+            "base_year": self.base_year,
+            "clusters": records(self.clusters),
+            "industries": records(self.industries),
+            "group": self.group,
+            "notes": self.notes,
+        }
+
+
+def _region_labels(regional: pd.DataFrame | None, region_id: str, year: int) -> pd.DataFrame:
+    """The regional cluster (id, label, scores) each of the region's clusters belongs to."""
+    columns = ["cluster_code", "regional_cluster_id", "label"]
+    if regional is None or regional.empty:
+        return pd.DataFrame(columns=columns)
+    extra = [
+        name
+        for name in ("label_confidence", "technology_score", "production_score")
+        if name in regional.columns
+    ]
+    rows = regional[regional["year"] == year]
+    holds = rows["region_ids"].map(lambda ids: region_id in list(ids))
+    return pd.DataFrame(rows.loc[holds, columns + extra])
+
+
+def region_profile(
+    region_id: str,
+    region_name: str,
+    strength: pd.DataFrame,
+    quotients: pd.DataFrame,
+    titles: pd.Series,
+    *,
+    year: int | None = None,
+    regional: pd.DataFrame | None = None,
+    groups: pd.DataFrame | None = None,
+    base_year: int | None = None,
+    industry_level: int | None = None,
+    top: int = 10,
+    min_employment: float = 0.0,
+) -> RegionProfile:
+    """A region's profile: its strongest clusters and most specialised industries.
+
+    Parameters
+    ----------
+    region_id, region_name : str
+        The region (see :func:`find_code`).
+    strength : DataFrame
+        ``cluster_strength.parquet``: region x cluster x year with lq, employment, strong,
+        stars.
+    quotients : DataFrame
+        ``location_quotients.parquet``: region x industry x year with lq, employment and
+        region_employment.
+    titles : Series
+        Industry titles indexed by code (:mod:`pipeline.classifications.titles`).
+    year : int, optional
+        Default: the latest year.
+    regional : DataFrame, optional
+        ``regional_clusters.parquet``; adds each cluster's regional cluster, label and
+        scores (and ``label_confidence`` when published).
+    groups : DataFrame, optional
+        ``region_groups.parquet`` (region_id, year optional, group columns).
+    base_year : int, optional
+        For panels: adds ``lq_base``, ``lq_change`` and ``employment_change`` since it.
+    industry_level : int, optional
+        Level of the industries listed (default: the deepest level in the data).
+    top : int
+        Rows per table.
+    min_employment : float
+        Industries with less employment in the region are not listed (LQs of tiny cells are
+        volatile).
+
+    Returns
+    -------
+    RegionProfile
+        ``clusters``: cluster_code, cluster_name, cluster_type, lq, employment, strong,
+        stars (+ label columns, change columns), strongest first (strong, then stars, then
+        LQ); ``industries``: industry_code, industry_name, lq, employment, by LQ.
+    """
+    year = latest_year(strength if not strength.empty else quotients, year)
+    own = strength[(strength["region_id"] == region_id) & (strength["year"] == year)]
+    if own.empty and quotients[quotients["region_id"] == region_id].empty:
+        raise UserError(f"region {region_id} has no rows in {year}")
+    columns = ["cluster_code", "cluster_name", "cluster_type", "lq", "employment", "strong"]
+    columns += ["stars"]
+    clusters = own[columns].sort_values(["strong", "stars", "lq"], ascending=[False, False, False])
+    labels = _region_labels(regional, region_id, year)
+    if not labels.empty:
+        clusters = clusters.merge(labels, on="cluster_code", how="left")
+    notes: list[str] = []
+    if base_year is not None and base_year != year:
+        base = strength[(strength["region_id"] == region_id) & (strength["year"] == base_year)]
+        base = base[["cluster_code", "lq", "employment"]].rename(
+            columns={"lq": "lq_base", "employment": "employment_base"}
+        )
+        clusters = clusters.merge(base, on="cluster_code", how="left")
+        clusters["lq_change"] = clusters["lq"] - clusters["lq_base"]
+        clusters["employment_change"] = clusters["employment"] - clusters["employment_base"]
+        notes.append(f"change columns compare {year} with {base_year}")
+    clusters = clusters.head(top).reset_index(drop=True)
+
+    cells = quotients[(quotients["region_id"] == region_id) & (quotients["year"] == year)]
+    total = float(cells["region_employment"].iloc[0]) if len(cells) else None
+    measured = cells[cells["industry_level"] > 0]
+    level = industry_level if industry_level is not None else int(measured["industry_level"].max())
+    listed = measured[
+        (measured["industry_level"] == level) & (measured["employment"] >= min_employment)
+    ]
+    industries = listed.sort_values("lq", ascending=False).head(top)
+    industries = pd.DataFrame(
+        {
+            "industry_code": industries["industry_code"].to_numpy(),
+            "industry_name": industries["industry_code"].map(titles).to_numpy(),
+            "lq": industries["lq"].to_numpy(),
+            "employment": industries["employment"].to_numpy(),
+        }
+    )
+    group = None
+    if groups is not None and not groups.empty:
+        rows = groups[groups["region_id"] == region_id]
+        if "year" in rows.columns and (rows["year"] == year).any():
+            rows = rows[rows["year"] == year]
+        if len(rows):
+            first = rows.iloc[0].drop(labels=["region_id"])
+            group = {
+                key: (value.item() if hasattr(value, "item") else value)
+                for key, value in first.items()
+                if key != "geometry"
+            }
+    return RegionProfile(
+        region_id=region_id,
+        region_name=region_name,
+        year=year,
+        total_employment=total,
+        clusters=clusters,
+        industries=industries,
+        group=group,
+        base_year=base_year if base_year != year else None,
+        notes=notes,
+    )
+
+
+def leading_regions(
+    code: str,
+    kind: str,
+    table: pd.DataFrame,
+    region_names: pd.Series,
+    *,
+    year: int | None = None,
+    top: int = 10,
+    min_employment: float = 0.0,
+    order_by: str = "lq",
+) -> pd.DataFrame:
+    """The regions where a cluster (``kind='cluster'``) or an industry is most concentrated.
+
+    Parameters
+    ----------
+    code : str
+        Cluster code (``cluster_strength``) or industry code (``location_quotients``).
+    kind : {'cluster', 'industry'}
+        Which table ``table`` is.
+    table : DataFrame
+        ``cluster_strength.parquet`` or ``location_quotients.parquet``.
+    region_names : Series
+        Region names indexed by region_id.
+    year : int, optional
+        Default: the latest year.
+    top : int
+        Regions listed.
+    min_employment : float
+        Regions with less employment in it are left out (volatile LQs of tiny cells).
+    order_by : {'lq', 'employment'}
+        Rank by specialisation (LQ) or by size (employment), highest first.
+
+    Returns
+    -------
+    DataFrame
+        rank, region_id, region_name, lq, employment, share (of the national employment in
+        it), and strong, stars for clusters.
+    """
+    if order_by not in ("lq", "employment"):
+        raise UserError(f"order '{order_by}' is not known; use lq or employment")
+    column = "cluster_code" if kind == "cluster" else "industry_code"
+    year = latest_year(table, year)
+    rows = table[(table[column] == code) & (table["year"] == year)]
+    if rows.empty:
+        raise UserError(f"{kind} {code} has no rows in {year}")
+    national = float(rows["employment"].sum())
+    rows = rows[rows["employment"] >= min_employment]
+    second = "employment" if order_by == "lq" else "lq"
+    rows = rows.sort_values([order_by, second], ascending=[False, False]).head(top)
+    result = pd.DataFrame(
+        {
+            "rank": np.arange(1, len(rows) + 1),
+            "region_id": rows["region_id"].to_numpy(),
+            "region_name": rows["region_id"].map(region_names).to_numpy(),
+            "lq": rows["lq"].to_numpy(),
+            "employment": rows["employment"].to_numpy(),
+            "share": (rows["employment"] / national).to_numpy() if national else np.nan,
+        }
+    )
+    if kind == "cluster":
+        result["strong"] = rows["strong"].to_numpy()
+        result["stars"] = rows["stars"].to_numpy()
+    return result
+
+
+def related_clusters(
+    cluster_code: str,
+    related: pd.DataFrame,
+    cluster_names: pd.Series,
+) -> pd.DataFrame:
+    """Clusters related to ``cluster_code`` in the US Cluster Mapping definitions.
+
+    Delgado, Porter & Stern (2016, *J. Econ. Geogr.* 16(1) 1-38) link two clusters when
+    their industries are related by co-location, input-output and occupation ties; the CMP
+    publishes for each pair ``related_percentage`` (the percentile of the pair's
+    relatedness among all cluster pairs), ``related_avg`` and ``related_min`` (the mean and
+    minimum relatedness of their industry pairs) and ``related_90`` (1 when the pair is in
+    the top decile).
+
+    Returns
+    -------
+    DataFrame
+        related_cluster_code, related_cluster_name, related_percentage, related_avg,
+        related_min, related_90, strongest first.
+    """
+    rows = related[related["cluster_code"] == cluster_code]
+    rows = rows.sort_values(["related_percentage", "related_avg"], ascending=False)
+    result = pd.DataFrame(
+        {
+            "related_cluster_code": rows["related_cluster_code"].to_numpy(),
+            "related_cluster_name": rows["related_cluster_code"].map(cluster_names).to_numpy(),
+        }
+    )
+    for column in ("related_percentage", "related_avg", "related_min", "related_90"):
+        result[column] = rows[column].to_numpy()
+    return result
+
+
+def related_industries(
+    industry_code: str,
+    relatedness: pd.DataFrame,
+    titles: pd.Series,
+    top: int = 10,
+) -> pd.DataFrame:
+    """Industries related to ``industry_code`` in an industry relatedness table.
+
+    ``relatedness`` has one row per industry pair: industry_code, related_code, combined
+    (and the component measures), as written by the relatedness stage.
+
+    Returns
+    -------
+    DataFrame
+        related_code, related_name, combined (and any other numeric columns), by combined.
+    """
+    rows = relatedness[relatedness["industry_code"] == industry_code]
+    rows = rows.sort_values("combined", ascending=False).head(top)
+    result = rows.drop(columns=["industry_code"]).reset_index(drop=True)
+    result.insert(1, "related_name", result["related_code"].map(titles).to_numpy())
+    return result
+
+
+def with_names(
+    table: pd.DataFrame, titles: pd.Series, region_names: pd.Series | None = None
+) -> pd.DataFrame:
+    """``table`` with ``industry_name`` after ``industry_code`` and ``region_name`` after
+    ``region_id`` (where those code columns exist and the name column does not).
+
+    Codes without a name get a missing name, never a made-up one.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"region_id": ["19820"], "industry_code": ["3361"]})
+    >>> named = with_names(table, pd.Series({"3361": "Motor Vehicle Manufacturing"}),
+    ...                    pd.Series({"19820": "Detroit-Warren-Dearborn, MI"}))
+    >>> named.columns.tolist()
+    ['region_id', 'region_name', 'industry_code', 'industry_name']
+    """
+    result = table
+    for code, name, names in (
+        ("industry_code", "industry_name", titles),
+        ("region_id", "region_name", region_names),
+    ):
+        if names is None or code not in result.columns or name in result.columns:
+            continue
+        values = result[code].astype(str).map(names).astype("str")
+        result = result.copy()
+        result.insert(list(result.columns).index(code) + 1, name, values.to_numpy())
+    return result
