@@ -1,5 +1,10 @@
 """The three engines the benchmark compares, each run in its own process by ``run.py``.
 
+regclust is timed as users run it: ``regclust run`` end to end (ingest with every check,
+measure, cluster, spatial, label, publish) in a child process. DuckDB computes the LQ
+table, writes it to Parquet and computes the concentration table; pandas computes both
+in memory.
+
 Every engine reads the same Parquet panel and computes the same things:
 
 - the location quotient of every region x industry x year row,
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -57,50 +62,62 @@ COMPARED = [
 ]
 
 
-# ---- regclust: integer codes, one year per task, dask.distributed ---------------------------
+# ---- regclust: what users run, `regclust run` end to end -----------------------------------
 
 
-def run_regclust(panel: Path, threshold: float, sample: list[str], n_workers: int = 2) -> dict:
-    import dask
-    from distributed import Client, LocalCluster
+REGCLUST_COMPARISON = """
+SELECT year, region_id, industry_level, count(*) AS n_industries,
+       count(*) FILTER (WHERE lq >= $threshold AND NOT isnan(lq)) AS n_specialised,
+       sum(CASE WHEN isfinite(lq) THEN lq ELSE 0 END) AS lq_sum
+FROM read_parquet($lq) GROUP BY year, region_id, industry_level
+"""
 
-    from pipeline.measures.concentration import panel_measures
 
-    worker_environ = {**dask.config.get("distributed.nanny.pre-spawn-environ"), **MALLOC_ENVIRON}
+def run_regclust(panel: Path, threshold: float, sample: list[str]) -> dict:
+    """``regclust run`` on the panel (every stage, its own dask cluster), as a user runs it.
+
+    Timed: the whole command, from the process start to the published tables. Then (not
+    timed) the comparison tables are read from what it wrote: concentration.parquet and
+    the location_quotients table.
+    """
+    import subprocess
+
+    import duckdb
+
+    out = Path(os.environ.get("REGCLUST_BENCH_OUT") or panel.parent / "regclust_run")
+    command = [
+        str(Path(sys.executable).parent / "regclust"),
+        "run",
+        "--employment",
+        str(panel),
+        "--classification",
+        "naics2017",
+        "--out",
+        str(out),
+    ]
     started = time.perf_counter()
-    with (
-        dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environ}),
-        LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        # Workers import the measure module on their first task; warm them so that the
-        # compute time measures the work (the import is in cluster_start_s).
-        client.run(lambda: __import__("pipeline.measures.concentration"))
-        ready = time.perf_counter()
-        from distributed import get_task_stream
-
-        with get_task_stream(client) as stream:
-            measures = panel_measures(panel, client, lq_threshold=threshold, sample_regions=sample)
-        done = time.perf_counter()
-        tasks = [
-            sum(s["stop"] - s["start"] for s in task["startstops"] if s["action"] == "compute")
-            for task in stream.data
-        ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    done = time.perf_counter()
+    if finished.returncode != 0:
+        raise RuntimeError(f"regclust run failed: {finished.stderr[-2000:]}")
+    stages = [line for line in finished.stderr.splitlines() if ": done in " in line]
+    lq = out / "location_quotients.parquet"
+    concentration = pd.read_parquet(out / "concentration.parquet")
+    connection = duckdb.connect()
+    specialised = connection.execute(
+        REGCLUST_COMPARISON, {"threshold": threshold, "lq": str(lq)}
+    ).df()
+    lq_sample = connection.execute(
+        "SELECT year, region_id, industry_code, lq FROM read_parquet($lq) "
+        "WHERE list_contains($sample, region_id)",
+        {"sample": sample, "lq": str(lq)},
+    ).df()
     return {
         "seconds": done - started,
-        "cluster_start_s": ready - started,
-        "compute_s": done - ready,
-        "task_seconds_sum": float(np.sum(tasks)) if tasks else None,
-        "tasks": len(tasks),
-        "concentration": measures.concentration,
-        "specialised": measures.specialised,
-        "lq_sample": measures.lq_sample,
+        "stages": stages,
+        "concentration": concentration[["year", "industry_code", "industry_level", *COMPARED]],
+        "specialised": specialised,
+        "lq_sample": lq_sample,
     }
 
 
@@ -284,6 +301,13 @@ def run_duckdb(panel: Path, threshold: float, sample: list[str], threads: int = 
         if statement.strip():
             parameters = {"panel": str(panel)} if "$panel" in statement else None
             connection.execute(statement, parameters)
+    # The LQ table for other teams, written as regclust writes it (Parquet, zstd).
+    lq_path = panel.parent / "duckdb_location_quotients.parquet"
+    connection.execute(
+        f"COPY (SELECT region_id, industry_code, industry_level, year, employment, "
+        f"establishments, lq FROM cells) "
+        f"TO '{lq_path}' (FORMAT parquet, COMPRESSION zstd)"
+    )
     concentration = connection.execute(DUCKDB_CONCENTRATION).df()
     specialised = connection.execute(DUCKDB_SPECIALISED, {"threshold": threshold}).df()
     lq_sample = connection.execute(
@@ -312,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", default="")
     args = parser.parse_args(argv)
     sample = [region for region in args.sample.split(",") if region]
+    os.environ["REGCLUST_BENCH_OUT"] = str(args.out / "regclust_run")
     result = ENGINES[args.engine](args.panel, args.threshold, sample)
     args.out.mkdir(parents=True, exist_ok=True)
     for name in ["concentration", "specialised", "lq_sample"]:

@@ -24,8 +24,8 @@ Parquet column already holds), and every group sum is an ``np.bincount`` per yea
 merge on string keys runs in the hot path.
 
 For a panel that does not fit in memory, :func:`industry_concentration_distributed`,
-:func:`location_quotients_by_year` and :func:`panel_measures` work one year at a time on a
-dask.distributed cluster: each task reads one year of a Parquet file or dataset (only the
+:func:`location_quotients_by_year` and :func:`year_measures` (what the measure stage runs,
+one task per year) work one year at a time on a dask.distributed cluster: each task reads one year of a Parquet file or dataset (only the
 row groups holding that year), reduces it, and only the small results travel.
 """
 
@@ -44,7 +44,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from pipeline.errors import UserError
-from pipeline.measures.specialization import locq
+from pipeline.measures.specialization import DENOMINATORS, PUBLIC_SECTORS, locq
 
 # CBP employment-size classes of establishments (County Business Patterns record layout,
 # 'n<5' ... 'n1000'): inclusive bounds in employees, None for the open top class. 'n<5'
@@ -764,17 +764,25 @@ class _CodedQuotients:
 
 
 def _location_quotient_arrays(
-    coded: CodedYear, denominator: str = "all", industry_rows: _IndustryRows | None = None
+    coded: CodedYear,
+    denominator: str = "all",
+    industry_rows: _IndustryRows | None = None,
+    traded_industries: Iterable[str] = (),
+    top_level: int | None = None,
 ) -> _CodedQuotients:
     """LQ_ri = (e_ri / e_r) / (e_i / E) for every industry row of a coded year.
 
-    Same definitions as :func:`pipeline.measures.specialization.location_quotients`
-    ('all': e_r from the region's total row; 'level': summed over the region's
-    industries of the same level), computed with bincounts on the integer codes.
-    ``industry_rows`` (denominator 'all' only) reuses the concentration kernel's totals.
+    Same definitions as :func:`pipeline.measures.specialization.location_quotients`,
+    computed with bincounts on the integer codes: 'all', e_r from the region's total row;
+    'level', summed over the region's industries of the same level; 'private', over its
+    sectors of level ``top_level`` (default: this year's lowest industry level) other than
+    public administration; 'traded', over its rows in ``traded_industries``. E is the sum
+    of e_r over regions. ``industry_rows`` reuses the concentration kernel's gathers.
     """
-    if denominator not in {"all", "level"}:
-        raise UserError(f"measure.lq_denominator is '{denominator}'; use 'all' or 'level'")
+    if denominator not in DENOMINATORS:
+        raise UserError(
+            f"measure.lq_denominator is '{denominator}'; use one of {', '.join(DENOMINATORS)}"
+        )
     if denominator == "all" and not (coded.level == 0).any():
         raise UserError(
             "employment: no all-industry total rows (industry_level 0); add them or set "
@@ -785,30 +793,42 @@ def _location_quotient_arrays(
     detail = industry_rows.rows
     industry = industry_rows.industry
     n_industries = len(coded.industry_codes)
+    n_regions = len(coded.region_ids)
     plants = coded.establishments[detail]
-    industry_establishments = _segment_counts(industry, n_industries, np.nan_to_num(plants))
-    if denominator == "all":
-        region_employment = industry_rows.region_employment
-        national = industry_rows.national_employment
-        totals = np.flatnonzero(coded.level == 0)
-        n_regions = len(coded.region_ids)
-        has_total = _segment_counts(coded.region[totals], n_regions) > 0
-        plants_by_region = _segment_counts(
-            coded.region[totals], n_regions, np.nan_to_num(coded.establishments[totals])
-        )
-        plants_by_region = np.where(has_total, plants_by_region, np.nan)
-        region_establishments = plants_by_region[coded.region[detail]]
-        national_establishments = np.nansum(plants_by_region)
-    else:
-        n_groups = len(coded.region_ids) * (MAX_LEVEL + 1)
+    plants0 = np.nan_to_num(plants)
+    industry_establishments = _segment_counts(industry, n_industries, plants0)
+    if denominator == "level":
+        n_groups = n_regions * (MAX_LEVEL + 1)
         level = coded.level[detail]
         group = coded.region[detail] * (MAX_LEVEL + 1) + level
         region_employment = _segment_counts(group, n_groups, industry_rows.employment0)[group]
-        region_establishments = _segment_counts(group, n_groups, np.nan_to_num(plants))[group]
+        region_establishments = _segment_counts(group, n_groups, plants0)[group]
         national = _segment_counts(level, MAX_LEVEL + 1, industry_rows.employment0)[level]
-        national_establishments = _segment_counts(level, MAX_LEVEL + 1, np.nan_to_num(plants))[
-            level
-        ]
+        national_establishments = _segment_counts(level, MAX_LEVEL + 1, plants0)[level]
+    else:
+        if denominator == "all":
+            base_rows = np.flatnonzero(coded.level == 0)
+        else:
+            base_rows = detail[
+                _base_industry_rows(coded, detail, denominator, traded_industries, top_level)
+            ]
+        base_region = coded.region[base_rows]
+        # A region with base rows (even null ones) has e_r (their sum); others have none.
+        has_base = _segment_counts(base_region, n_regions) > 0
+        by_region = np.where(
+            has_base,
+            _segment_counts(base_region, n_regions, np.nan_to_num(coded.employment[base_rows])),
+            np.nan,
+        )
+        plants_by_region = np.where(
+            has_base,
+            _segment_counts(base_region, n_regions, np.nan_to_num(coded.establishments[base_rows])),
+            np.nan,
+        )
+        region_employment = by_region[coded.region[detail]]
+        national = np.nansum(by_region)
+        region_establishments = plants_by_region[coded.region[detail]]
+        national_establishments = np.nansum(plants_by_region)
     lq = locq(
         industry_rows.employment,
         region_employment,
@@ -819,6 +839,110 @@ def _location_quotient_arrays(
         plants, region_establishments, industry_establishments[industry], national_establishments
     )
     return _CodedQuotients(detail, region_employment, lq, lq_establishments)
+
+
+def _base_industry_rows(
+    coded: CodedYear,
+    detail: np.ndarray,
+    denominator: str,
+    traded_industries: Iterable[str],
+    top_level: int | None,
+) -> np.ndarray:
+    """Mask of the industry rows whose sum is e_r for the 'private' and 'traded' bases."""
+    codes = pd.Index(np.asarray(coded.industry_codes, dtype=object))
+    if denominator == "private":
+        level = coded.level[detail]
+        top = int(level.min()) if top_level is None and len(level) else top_level
+        is_public = codes.isin(list(PUBLIC_SECTORS))
+        mask = (level == top) & ~is_public[coded.industry[detail]]
+    else:
+        traded = list(pd.unique(pd.Series(list(traded_industries), dtype=str)))
+        if not traded:
+            raise UserError("measure.lq_denominator traded needs the dataset's traded industries")
+        mask = codes.isin(traded)[coded.industry[detail]]
+    return mask  # a year without base rows has no e_r: its LQs are NaN, as in pandas
+
+
+def _label_rank(labels: pd.Index) -> np.ndarray:
+    """Rank of each label in sorted (code point) order."""
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[np.argsort(np.asarray(labels, dtype=object), kind="stable")] = np.arange(len(labels))
+    return rank
+
+
+def _string_array(labels: pd.Index, codes: np.ndarray) -> pa.Array:
+    return pa.array(np.asarray(labels, dtype=object), pa.large_string()).take(pa.array(codes))
+
+
+def quotients_table(coded: CodedYear, quotients: _CodedQuotients) -> pa.Table:
+    """The LQ rows of one coded year as an Arrow table, sorted by region_id, industry_code.
+
+    Columns and types as :data:`pipeline.measures.specialization.LQ_META` (codes as
+    strings), the layout of ``location_quotients.parquet``.
+    """
+    detail = quotients.detail
+    region = coded.region[detail]
+    industry = coded.industry[detail]
+    order = np.lexsort(
+        (_label_rank(coded.industry_codes)[industry], _label_rank(coded.region_ids)[region])
+    )
+    rows = detail[order]
+    return pa.table(
+        {
+            "region_id": _string_array(coded.region_ids, region[order]),
+            "industry_code": _string_array(coded.industry_codes, industry[order]),
+            "industry_level": pa.array(coded.level[rows], pa.int8()),
+            "year": pa.array(np.full(len(rows), coded.year, dtype=np.int16)),
+            "employment": pa.array(coded.employment[rows], from_pandas=True),
+            "establishments": pa.array(coded.establishments[rows], from_pandas=True),
+            "region_employment": pa.array(quotients.region_employment[order], from_pandas=True),
+            "lq": pa.array(quotients.lq[order], from_pandas=True),
+            "lq_establishments": pa.array(quotients.lq_establishments[order], from_pandas=True),
+        }
+    )
+
+
+def year_measures(
+    table: pa.Table,
+    year: int,
+    denominator: str = "all",
+    traded_industries: Iterable[str] = (),
+    top_level: int | None = None,
+) -> tuple[pa.Table, pd.DataFrame]:
+    """Location quotients and industry concentration of one year, from one coded pass.
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        One year of the canonical employment table (:data:`PANEL_COLUMNS`; region_id and
+        industry_code best dictionary-encoded, as :func:`read_year` returns them).
+    year : int
+        The year the table holds.
+    denominator, traded_industries, top_level
+        The LQ base e_r (see :func:`_location_quotient_arrays`).
+
+    Returns
+    -------
+    (pyarrow.Table, DataFrame)
+        The LQ table (:func:`quotients_table`) and :func:`industry_concentration` of the
+        year. Both equal the pandas definitions
+        (:func:`pipeline.measures.specialization.location_quotients`,
+        :func:`industry_concentration`) up to the order of floating-point sums.
+    """
+    coded = CodedYear.from_arrow(table, year)
+    totals = _totals_from_codes(coded)
+    industry_rows = _industry_rows(coded, totals)
+    if (coded.level == 0).any():
+        concentration = _concentration_arrays(coded, totals, industry_rows=industry_rows)
+    else:
+        raise UserError(
+            "employment: no all-industry total rows (industry_level 0); add them or pass "
+            "region_totals"
+        )
+    quotients = _location_quotient_arrays(
+        coded, denominator, industry_rows, traded_industries, top_level
+    )
+    return quotients_table(coded, quotients), concentration
 
 
 def _categorical(codes: np.ndarray, labels: pd.Index) -> pd.Categorical:
@@ -1040,104 +1164,4 @@ def location_quotients_by_year(source: str | Path, denominator: str = "all") -> 
         args=[str(source), denominator],
         meta=meta,
         label="location-quotients",
-    )
-
-
-@dataclass
-class PanelMeasures:
-    """What :func:`panel_measures` returns (all pandas, all small).
-
-    concentration : :func:`industry_concentration` of every industry and year.
-    specialised : year, region_id, industry_level, n_industries (industry rows),
-        n_specialised (rows with LQ >= the threshold), lq_sum (sum of the finite LQs).
-    lq_sample : the location-quotient rows of the requested sample regions.
-    """
-
-    concentration: pd.DataFrame
-    specialised: pd.DataFrame
-    lq_sample: pd.DataFrame
-
-
-def _panel_measures_of_year(
-    source: str | Path,
-    year: int,
-    lq_threshold: float = 1.25,
-    sample_regions: Sequence[str] = (),
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Task: one read of one year -> concentration, specialised counts, sample LQ rows."""
-    coded = _coded_year(source, year)
-    totals = _totals_from_codes(coded)
-    industry_rows = _industry_rows(coded, totals)
-    concentration = _concentration_arrays(coded, totals, industry_rows=industry_rows)
-    quotients = _location_quotient_arrays(coded, "all", industry_rows)
-    detail = quotients.detail
-    n_groups = len(coded.region_ids) * (MAX_LEVEL + 1)
-    group = coded.region[detail] * (MAX_LEVEL + 1) + coded.level[detail]
-    rows = _segment_counts(group, n_groups)
-    keep = np.flatnonzero(rows > 0)
-    finite = np.where(np.isfinite(quotients.lq), quotients.lq, 0.0)
-    specialised = pd.DataFrame(
-        {
-            "year": np.full(len(keep), year, dtype=np.int16),
-            "region_id": pd.array(
-                np.asarray(coded.region_ids[keep // (MAX_LEVEL + 1)], dtype=object), dtype="str"
-            ),
-            "industry_level": (keep % (MAX_LEVEL + 1)).astype(np.int8),
-            "n_industries": rows[keep].astype(np.int64),
-            "n_specialised": _segment_counts(group, n_groups, quotients.lq >= lq_threshold)[
-                keep
-            ].astype(np.int64),
-            "lq_sum": _segment_counts(group, n_groups, finite)[keep],
-        }
-    )
-    sample_codes = np.flatnonzero(coded.region_ids.isin(list(sample_regions)))
-    in_sample = np.isin(coded.region[detail], sample_codes)
-    sample = _quotients_frame(coded, quotients, np.flatnonzero(in_sample))
-    sample["region_id"] = sample["region_id"].astype("str")
-    sample["industry_code"] = sample["industry_code"].astype("str")
-    return concentration, specialised, sample
-
-
-def panel_measures(
-    source: str | Path,
-    client=None,
-    lq_threshold: float = 1.25,
-    sample_regions: Sequence[str] = (),
-) -> PanelMeasures:
-    """LQs and concentration of a big Parquet panel in one read, one year per task.
-
-    Each task reads one year (dictionary-encoded), computes the location quotient of every
-    row and the concentration of every industry, and returns only small tables: the
-    concentration, the number of specialised industries (LQ >= ``lq_threshold``) per
-    region, year and level, and the LQ rows of ``sample_regions``.
-
-    Parameters
-    ----------
-    source : path of a Parquet file or directory
-        The canonical employment table (see :func:`read_year`).
-    client : distributed.Client, optional
-        None runs the years one after the other in this process.
-    lq_threshold : float
-        LQ at or above which an industry counts as specialised.
-    sample_regions : sequence of str
-        Regions whose LQ rows are returned in full.
-
-    Returns
-    -------
-    PanelMeasures
-    """
-    results = _run_tasks(
-        client,
-        _panel_measures_of_year,
-        [(str(source), year) for year in parquet_years(source)],
-        lq_threshold=lq_threshold,
-        sample_regions=tuple(sample_regions),
-    )
-    concentration, specialised, sample = (
-        pd.concat([result[part] for result in results], ignore_index=True) for part in range(3)
-    )
-    return PanelMeasures(
-        concentration=_sorted(concentration, ["year", "industry_code"]),
-        specialised=_sorted(specialised, ["year", "region_id", "industry_level"]),
-        lq_sample=_sorted(sample, ["year", "region_id", "industry_code"]),
     )
