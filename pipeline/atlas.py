@@ -20,7 +20,6 @@ import pandas as pd
 from pipeline import maps
 from pipeline.config import MapSettings
 
-
 # A region's page: the region itself, and the regions sharing a regional cluster with it
 # (ColorBrewer Paired purples, distinct from the label and LQ colours).
 HIGHLIGHT_COLOUR = "#6a3d9a"

@@ -286,7 +286,13 @@ def region_profile(
         if len(rows):
             first = rows.iloc[0].drop(labels=["region_id"])
             group = {
-                key: (value.item() if hasattr(value, "item") else value)
+                key: (
+                    value.tolist()
+                    if hasattr(value, "tolist") and getattr(value, "ndim", 0) > 0
+                    else value.item()
+                    if hasattr(value, "item")
+                    else value
+                )
                 for key, value in first.items()
                 if key != "geometry"
             }

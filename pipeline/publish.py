@@ -216,6 +216,11 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
                 "Region name; '(boundary unknown)' when no delineation knows it",
             ),
             "name_ru": ("string", "", "Russian federal subjects: the name in Russian"),
+            "csa_code": (
+                "string",
+                "code",
+                "US metros: OMB combined statistical area (2020 delineation); null where none",
+            ),
             "n_counties": ("int32", "counties", "Member counties (0 when the boundary is unknown)"),
             "geometry": (
                 "geometry",
@@ -389,6 +394,19 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
                 "",
                 "naics2012 (same code) or concordance (NAICS 2017 code changed)",
             ),
+            "method": (
+                "string",
+                "",
+                "benchmark (published definitions: US Cluster Mapping, or NACE/OKVED sections) or "
+                "derived (regclust relate: clusters from relatedness; NAICS local industries keep "
+                "their benchmark cluster)",
+            ),
+            "drives": (
+                "bool",
+                "",
+                "This method's clusters drive strength, regional clusters and labels "
+                "(params cluster.definitions)",
+            ),
         },
     ),
     "cluster_strength.parquet": (
@@ -499,6 +517,32 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
                 "",
                 "technology, industrial-production or other (rule in params label)",
             ),
+            "label_confidence": (
+                "string",
+                "",
+                "high, or low when the label flips as a label threshold moves by +-20 %",
+            ),
+            "extent_km": (
+                "float64",
+                "km",
+                "Widest distance between member regions' centres (0 for one region)",
+            ),
+            "hh_share": (
+                "float64",
+                "share",
+                "Share of member regions in the local Moran High-High quadrant of the cluster's LQ",
+            ),
+            "mean_gi_star_z": (
+                "float64",
+                "z",
+                "Mean Getis-Ord Gi* z of the cluster's LQ over member regions (null without)",
+            ),
+            "patent_intensity": (
+                "float64",
+                "patents per 1,000 jobs",
+                "USPTO utility patents a year 2000-2015 in the member counties per "
+                "params label.patents_per_jobs jobs (US metros only; descriptive, not in the label)",
+            ),
             "geometry": (
                 "geometry",
                 "EPSG:4326",
@@ -560,6 +604,102 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
                 "Getis-Ord Gi* z-score (binary weights incl. the region itself)",
             ),
             "gi_star_p": ("float64", "probability", "One-sided normal p-value of Gi*"),
+        },
+    ),
+    "region_groups.parquet": (
+        "Specialisation regions (GeoParquet): contiguous groups of regions with a similar traded-"
+        "cluster LQ profile (Ward with contiguity; count chosen by params region_groups.score).",
+        {
+            "region_id": ("string", "code", "Region code"),
+            "name": ("string", "", "Region name"),
+            "year": ("int16", "year", "Reference year of the profile"),
+            "group_id": ("string", "id", "<year>-<rank of the group by employment>; contiguous"),
+            "group_regions": ("int32", "regions", "Regions in the group (1: no neighbours)"),
+            "group_employment": ("float64", "jobs", "Total employment of the group's regions"),
+            "dominant_cluster_codes": ("list<string>", "codes", "Clusters with most excess jobs"),
+            "dominant_cluster_names": ("list<string>", "", "Their names"),
+            "dominant_cluster_lqs": ("list<float64>", "ratio", "Their LQ of the pooled group"),
+            "dominant_cluster_excess": (
+                "list<float64>",
+                "jobs",
+                "Jobs above the national share, E_gc - E_g E_c / E",
+            ),
+            "kmeans_group": ("int32", "id", "Unconstrained KMeans group, for comparison"),
+            "geometry": ("geometry", "EPSG:4326", "Region boundary"),
+        },
+    ),
+    "industry_relatedness.parquet": (
+        "Relatedness of industry pairs (Delgado, Porter & Stern 2016): each industry's strongest "
+        "links (params relatedness.top_k), both directions listed.",
+        {
+            "industry_code": ("string", "code", "Industry code (finest level of the dataset)"),
+            "related_code": ("string", "code", "A related industry's code"),
+            "colocation_employment": (
+                "float64",
+                "correlation",
+                "LC-emp: Pearson correlation of the two industries' employment across regions",
+            ),
+            "colocation_establishments": (
+                "float64",
+                "correlation",
+                "LC-est: the same on establishment counts (null without establishments)",
+            ),
+            "coagglomeration": (
+                "float64",
+                "index",
+                "Ellison, Glaeser & Kerr (2010) coagglomeration index (published, not combined)",
+            ),
+            "input_output": (
+                "float64",
+                "share",
+                "IO: largest of the four input and output shares between the two (BEA 2012 "
+                "detailed Use and Make tables; null outside NAICS 2017 or a user's IO table)",
+            ),
+            "occupation": (
+                "float64",
+                "correlation",
+                "Occ: correlation of occupation-share vectors (BLS OEWS 2025; null where none)",
+            ),
+            "combined": (
+                "float64",
+                "z",
+                "Weighted mean of the z-scored measures a pair has (params relatedness.weights)",
+            ),
+            "rank": ("int32", "rank", "1 = the industry's most related industry"),
+        },
+    ),
+    "derived_cluster_scores.parquet": (
+        "Every candidate partition of the derived industry clusters, scored by DPS's validation "
+        "scores; the selected one drives `method = derived` in industry_clusters.parquet.",
+        {
+            "method": ("string", "", "agglomerative, spectral or kmeans"),
+            "linkage": ("string", "", "Agglomerative linkage (empty for the others)"),
+            "n_clusters": ("int32", "clusters", "Clusters asked for"),
+            "n_clusters_found": ("int32", "clusters", "Clusters obtained"),
+            "vs_cluster": (
+                "float64",
+                "share",
+                "VS-cluster: share of cluster pairs whose within-cluster relatedness exceeds "
+                "their between-cluster relatedness",
+            ),
+            "vs_industry": (
+                "float64",
+                "share",
+                "VS-industry: share of industries more related to their own cluster than to any other",
+            ),
+            "criterion": (
+                "float64",
+                "share",
+                "(vs_cluster + vs_industry) / 2, the selection score",
+            ),
+            "largest_share": ("float64", "share", "Industries in the largest cluster / all"),
+            "singletons": ("int32", "clusters", "One-industry clusters"),
+            "eligible": (
+                "bool",
+                "",
+                "Largest cluster within params industry_clusters.max_cluster_share",
+            ),
+            "selected": ("bool", "", "The partition chosen (highest criterion among eligible)"),
         },
     ),
     "metrics.json": (

@@ -71,28 +71,6 @@ TRANSFORMS = ("log_lq", "share")
 SCORES = ("silhouette", "calinski_harabasz")
 SCORERS = {"silhouette": silhouette_score, "calinski_harabasz": calinski_harabasz_score}
 # The data-dictionary entry of region_groups.parquet, in pipeline.publish.DATA_DICTIONARY's form.
-DATA_DICTIONARY_ENTRY = (
-    "Specialisation regions (GeoParquet): contiguous groups of regions with a similar traded-"
-    "cluster LQ profile (Ward with contiguity; count chosen by params region_groups.score).",
-    {
-        "region_id": ("string", "code", "Region code"),
-        "name": ("string", "", "Region name"),
-        "year": ("int16", "year", "Reference year of the profile"),
-        "group_id": ("string", "id", "<year>-<rank of the group by employment>; contiguous"),
-        "group_regions": ("int32", "regions", "Regions in the group (1: no neighbours)"),
-        "group_employment": ("float64", "jobs", "Total employment of the group's regions"),
-        "dominant_cluster_codes": ("list<string>", "codes", "Clusters with most excess jobs"),
-        "dominant_cluster_names": ("list<string>", "", "Their names"),
-        "dominant_cluster_lqs": ("list<float64>", "ratio", "Their LQ of the pooled group"),
-        "dominant_cluster_excess": (
-            "list<float64>",
-            "jobs",
-            "Jobs above the national share, E_gc - E_g E_c / E",
-        ),
-        "kmeans_group": ("int32", "id", "Unconstrained KMeans group, for comparison"),
-        "geometry": ("geometry", "EPSG:4326", "Region boundary"),
-    },
-)
 
 
 def cluster_profiles(

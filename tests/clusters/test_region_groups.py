@@ -14,7 +14,6 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from pipeline.clusters.region_groups import (
-    DATA_DICTIONARY_ENTRY,
     RegionGrouper,
     cluster_profiles,
     contiguity_graph,
@@ -26,6 +25,7 @@ from pipeline.clusters.region_groups import (
 )
 from pipeline.config import RegionGroupSettings, load_settings
 from pipeline.errors import UserError
+from pipeline.publish import DATA_DICTIONARY
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSED = ROOT / "data" / "processed"
@@ -259,7 +259,7 @@ def test_every_group_is_contiguous_on_real_data(dataset):
         assert scores["isolates"] == len(isolated)
         assert all(s["n_groups"] <= max(settings.n_groups) for s in scores["ward"]["scores"])
     assert table.crs == regions.crs
-    assert list(table.columns) == list(DATA_DICTIONARY_ENTRY[1])
+    assert list(table.columns) == list(DATA_DICTIONARY["region_groups.parquet"][1])
 
 
 @pytest.mark.slow
