@@ -316,10 +316,12 @@ def run_all(
     with _all_or_nothing(out) as building:
         layout = stages.Layout(processed=building, interim=building / "interim")
         stages.run_ingest(settings, "user", layout)
+        stages.run_relate(settings, "user", layout)
         stages.run_measure(settings, "user", layout, scheduler)
         stages.run_cluster(settings, "user", layout)
         stages.run_spatial(settings, "user", layout, scheduler)
         stages.run_label(settings, "user", layout)
+        stages.run_region_groups(settings, "user", layout)
         stages.run_publish(settings, "user", layout)
     typer.echo(f"regclust: published tables in {out} (see {out / 'data_dictionary.md'})")
 

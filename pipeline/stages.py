@@ -391,8 +391,7 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
         transitions = strong_cluster_transitions(scored)
         named = _names_for(settings, config, layout)
         both = pd.concat(
-            [benchmark.assign(method="benchmark")]
-            + ([derived] if derived is not None else []),
+            [benchmark.assign(method="benchmark")] + ([derived] if derived is not None else []),
             ignore_index=True,
         )
         both["drives"] = both["method"] == rules.definitions
@@ -760,11 +759,14 @@ def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
             & (employment["year"] == year)
             & (employment["industry_code"] != "00")
         ]
-        if detail["industry_code"].nunique() < 3:
-            raise UserError(
-                f"{layout.table('employment.parquet')}: fewer than 3 industries at level {level} "
-                f"in {year}; relatedness needs at least 3"
-            )
+        if detail["industry_code"].nunique() < 3:  # nothing to relate: benchmark clusters only
+            step(f"fewer than 3 industries at level {level} in {year}: no derived clusters")
+            for name in ("derived_clusters.parquet", "industry_cluster_validation.json"):
+                (layout.interim / name).unlink(missing_ok=True)
+            empty = pd.DataFrame(columns=["industry_code", "related_code", "combined", "rank"])
+            publish.write_table(empty, layout.table("industry_relatedness.parquet"))
+            publish.write_table(pd.DataFrame(), layout.table("derived_cluster_scores.parquet"))
+            return
         benchmark = cluster_mapping(
             detail["industry_code"].unique(), config.classification, Path(settings.classifications)
         )
@@ -798,7 +800,8 @@ def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
 
         traded = benchmark.loc[benchmark["cluster_type"] == "traded", "industry_code"]
         codes = sorted(
-            set(traded) if spec.traded_only and config.classification in NAICS
+            set(traded)
+            if spec.traded_only and config.classification in NAICS
             else set(detail["industry_code"])
         )
         weights = {name: related.weights.get(name, 0.0) for name in measures}
@@ -814,7 +817,9 @@ def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
         derived, scores = derive_industry_clusters(
             clustering,
             size,
-            replace(spec, n_clusters=tuple(grid), max_cluster_share=guard or spec.max_cluster_share),
+            replace(
+                spec, n_clusters=tuple(grid), max_cluster_share=guard or spec.max_cluster_share
+            ),
             titles if len(titles) else None,
         )
         if config.classification not in NAICS:  # a group is traded if most of its jobs are
