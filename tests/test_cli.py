@@ -192,7 +192,14 @@ def test_failed_run_leaves_the_previous_result_intact(tmp_path, monkeypatch):
 def test_successful_run_replaces_the_previous_result(tmp_path, monkeypatch):
     out = tmp_path / "results"
     _previous_result(out)
-    for name in ("run_measure", "run_cluster", "run_spatial", "run_label"):
+    for name in (
+        "run_relate",
+        "run_measure",
+        "run_cluster",
+        "run_spatial",
+        "run_label",
+        "run_region_groups",
+    ):
         monkeypatch.setattr(stages, name, lambda *args, **kwargs: None)
     monkeypatch.setattr(
         stages,
