@@ -703,7 +703,20 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
         },
     ),
     "metrics.json": (
-        "Run metrics tracked by `dvc metrics` (counts, unmapped share).",
+        "Headline figures tracked by `dvc metrics show` (flat: counts, labels, derived-cluster "
+        "ARI, region groups, low-confidence labels, imputation share and hold-out error).",
+        {},
+    ),
+    "report.json": (
+        "Every figure of the run: the metrics above in full, cells by flag, imputed employment "
+        "by level and the hold-out, the derived clusters' validation (VS, ARI, NMI of derived, "
+        "benchmark and baselines), relatedness separation, region-group scores, label "
+        "robustness, LISA quadrants, strong-cluster transitions.",
+        {},
+    ),
+    "plots/*.csv": (
+        "`dvc plots show` tables: LQ distribution of the finest-level cells, regions by number "
+        "of strong traded clusters (latest year).",
         {},
     ),
 }
@@ -808,3 +821,82 @@ def run_metrics(
             for label in ("technology", "industrial-production", "other")
         },
     }
+
+
+def headline_metrics(report: dict[str, Any]) -> dict[str, Any]:
+    """The few figures ``dvc metrics show`` prints per dataset (``report.json`` has them all).
+
+    Flat keys, so ``dvc metrics show`` / ``diff`` stay readable: counts, the regional
+    clusters by label, the derived clusters' agreement with the benchmark, region groups,
+    low-confidence labels and the imputation's share and hold-out error where they exist.
+    """
+    headline: dict[str, Any] = {
+        key: report[key]
+        for key in (
+            "regions",
+            "industries",
+            "strong_pairs",
+            "regional_clusters",
+            "regions_without_boundary",
+            "unmapped_employment_share",
+        )
+        if key in report
+    }
+    for label, count in report.get("regional_clusters_by_label", {}).items():
+        headline[f"clusters_{label.replace('-', '_')}"] = count
+    derived = report.get("industry_clusters", {}).get("partitions", {}).get("derived", {})
+    if derived:
+        headline["derived_clusters"] = derived.get("n_clusters")
+        if "ari" in derived:
+            headline["derived_ari_vs_benchmark"] = derived["ari"]
+    groups = report.get("region_groups", {})
+    if groups:
+        last = groups[max(groups)]
+        headline["region_groups"] = last.get("ward", {}).get("n_groups")
+    robustness = report.get("label_robustness", {})
+    if "low_confidence" in robustness:
+        headline["low_confidence_labels"] = robustness["low_confidence"]
+    imputed = report.get("imputed_employment_by_level", {})
+    if imputed:
+        finest = imputed[max(imputed)]
+        headline["imputed_share_finest_level"] = finest.get("share")
+    holdout = report.get("unpublished_holdout", {}).get("all", {})
+    if "median_ape" in holdout:
+        headline["holdout_median_ape"] = holdout["median_ape"]
+    bls = report.get("bls_lq_agreement", {})
+    if "share_fully_disclosed" in bls:
+        headline["bls_lq_share_fully_disclosed"] = bls["share_fully_disclosed"]
+    return headline
+
+
+def plot_tables(quotients: pd.DataFrame, strength: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Small CSV tables for ``dvc plots``: the LQ distribution and strong clusters per region.
+
+    ``lq_distribution``: share of the finest-level cells of the latest year in LQ bins
+    (log-spaced edges 0, 0.25, 0.5, ..., 16+); ``strong_per_region``: how many regions have
+    0, 1, 2, ... strong traded clusters in the latest year.
+    """
+    year = int(quotients["year"].max())
+    level = int(quotients["industry_level"].max())
+    cells = quotients.loc[
+        (quotients["year"] == year) & (quotients["industry_level"] == level), "lq"
+    ].dropna()
+    edges = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 8.0, 16.0, float("inf")]
+    counts = pd.cut(cells, edges, right=False).value_counts(sort=False)
+    lq_distribution = pd.DataFrame(
+        {
+            "lq_from": edges[:-1],
+            "share_of_cells": (counts / max(len(cells), 1)).round(6).to_numpy(),
+        }
+    )
+    latest = strength[(strength["year"] == strength["year"].max())]
+    traded = latest[latest["cluster_type"] == "traded"]
+    per_region = traded.groupby("region_id")["strong"].sum().astype(int)
+    strong_per_region = (
+        per_region.value_counts()
+        .sort_index()
+        .rename_axis("strong_clusters")
+        .rename("regions")
+        .reset_index()
+    )
+    return {"lq_distribution": lq_distribution, "strong_per_region": strong_per_region}

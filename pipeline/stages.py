@@ -543,7 +543,13 @@ def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
             if path.exists():
                 figures = json.loads(path.read_text())
                 metrics[name] = figures.get(name, figures)
-        publish.write_json(metrics, layout.table("metrics.json"))
+        publish.write_json(metrics, layout.table("report.json"))
+        publish.write_json(publish.headline_metrics(metrics), layout.table("metrics.json"))
+        plots = publish.plot_tables(quotients, _read(layout.table("cluster_strength.parquet")))
+        for name, table in plots.items():
+            publish.write_text(
+                table.to_csv(index=False), layout.processed / "plots" / f"{name}.csv"
+            )
         publish.write_text(
             publish.data_dictionary_markdown(dataset, config.measure, config.unit),
             layout.table("data_dictionary.md"),
