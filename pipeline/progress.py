@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from tqdm.auto import tqdm
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -35,3 +38,19 @@ def steps(title: str, total: int) -> Iterator[Callable[[str], None]]:
     finally:
         bar.close()
     print(f"{title}: done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+def tracked(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+    """Iterate ``items`` with a progress bar inside a step (years, industries, maps).
+
+    Quiet when stderr is not a terminal (tqdm ``disable=None``), so logs and CI stay clean.
+    """
+    yield from tqdm(
+        items,
+        desc=description,
+        total=total,
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+        disable=None,
+    )

@@ -42,7 +42,7 @@ from pipeline.measures.concentration import (
 )
 from pipeline.measures.spatial import local_by_group, moran_by_group
 from pipeline.measures.specialization import LQ_META, region_totals
-from pipeline.progress import steps
+from pipeline.progress import steps, tracked
 from pipeline.sources.registry import ingest, source_metrics
 from pipeline.sources.suppression import exclude_imputed
 from pipeline.sources.us_patents import dataset_patents
@@ -161,7 +161,8 @@ def run_measure(
         n_cells = 0
         named = _names_for(settings, config, layout)
         with publish.table_writer(target, LQ_NAMED_SCHEMA) as write:
-            for future in futures:  # in year order: one row group per year
+            # in year order: one row group per year
+            for future in tracked(futures, f"measure {dataset}: years", len(futures)):
                 year_quotients, year_concentration, year_specialization, year_moran = (
                     future.result()
                 )
@@ -646,7 +647,7 @@ def run_maps(settings: Settings, dataset: str, layout: Layout) -> None:
             pages[f"lisa_{code}.html"] = maps.lisa_map(
                 regions, local, code, options, dataset=dataset, focus=focus
             )
-        for name, page in pages.items():
+        for name, page in tracked(pages.items(), f"maps {dataset}: pages", len(pages)):
             publish.write_text(page.html, folder / name)
         step(f"wrote {len(pages)} interactive maps")
 
