@@ -34,6 +34,7 @@ class DatasetSettings:
     measure: str = "employment"
     unit: str = "jobs"
     options: dict[str, Any] = field(default_factory=dict)
+    licence: str = ""  # the source's licence, stamped into every published table's metadata
 
 
 @dataclass(frozen=True)

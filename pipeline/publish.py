@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,9 @@ def _write(target: str | Path, writer: Callable[[Path], Any]) -> Path:
     return Path(target)
 
 
-def described(arrow: pa.Table, table_name: str) -> pa.Table:
+def described(
+    arrow: pa.Table, table_name: str, metadata: Mapping[str, str] | None = None
+) -> pa.Table:
     """``arrow`` with the data dictionary's description and unit in each field's metadata.
 
     Any Arrow reader (pyarrow, DuckDB, R arrow, Spark) then shows what a column holds:
@@ -77,15 +79,28 @@ def described(arrow: pa.Table, table_name: str) -> pa.Table:
     schema_meta = dict(arrow.schema.metadata or {})
     if description:
         schema_meta[b"regclust.description"] = description.encode()
+    for key, value in (metadata or {}).items():  # dataset, measure, unit, source, licence ...
+        if value:
+            schema_meta[f"regclust.{key}".encode()] = str(value).encode()
     return arrow.cast(pa.schema(fields, metadata=schema_meta))
 
 
-def _write_described(arrow: pa.Table, path: Path, table_name: str) -> None:
-    pq.write_table(described(arrow, table_name), path, compression="zstd")
+def _write_described(
+    arrow: pa.Table, path: Path, table_name: str, metadata: Mapping[str, str] | None = None
+) -> None:
+    pq.write_table(described(arrow, table_name, metadata), path, compression="zstd")
 
 
-def write_table(table: pd.DataFrame, target: str | Path, row_group_by: str | None = None) -> Path:
+def write_table(
+    table: pd.DataFrame,
+    target: str | Path,
+    row_group_by: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> Path:
     """Write a plain Parquet table atomically (zstd, no pandas index), columns described.
+
+    ``metadata`` (dataset, measure, unit, classification, source, licence) goes into the
+    schema metadata as ``regclust.<key>``.
 
     With ``row_group_by`` (e.g. ``"year"``), each value of that column gets its own row
     groups, so that a reader of one year reads only that year's groups (their footer
@@ -94,7 +109,7 @@ def write_table(table: pd.DataFrame, target: str | Path, row_group_by: str | Non
     name = Path(target).name
     if row_group_by is not None and len(table):
         arrow = pa.Table.from_pandas(table, preserve_index=False)
-        with table_writer(target, arrow.schema) as write:
+        with table_writer(target, arrow.schema, metadata) as write:
             keys = arrow.column(row_group_by)
             for value in pc.unique(keys).sort().to_pylist():
                 write(arrow.filter(pc.equal(keys, value)))
@@ -102,13 +117,13 @@ def write_table(table: pd.DataFrame, target: str | Path, row_group_by: str | Non
     return _write(
         target,
         lambda path: _write_described(
-            pa.Table.from_pandas(table, preserve_index=False), path, name
+            pa.Table.from_pandas(table, preserve_index=False), path, name, metadata
         ),
     )
 
 
 @contextmanager
-def table_writer(target: str | Path, schema: pa.Schema):
+def table_writer(target: str | Path, schema: pa.Schema, metadata: Mapping[str, str] | None = None):
     """Write a Parquet table atomically in pieces: yield ``write(arrow_table)``.
 
     Each call adds one row group (e.g. one year), so the whole table is never in memory;
@@ -116,7 +131,7 @@ def table_writer(target: str | Path, schema: pa.Schema):
     Columns are described as in :func:`write_table`.
     """
     name = Path(target).name
-    schema = described(schema.empty_table(), name).schema
+    schema = described(schema.empty_table(), name, metadata).schema
     with (
         atomic_path(target) as temporary,
         pq.ParquetWriter(temporary, schema, compression="zstd") as writer,
@@ -124,7 +139,9 @@ def table_writer(target: str | Path, schema: pa.Schema):
         yield lambda arrow: writer.write_table(arrow.cast(schema))
 
 
-def write_geotable(table: gpd.GeoDataFrame, target: str | Path) -> Path:
+def write_geotable(
+    table: gpd.GeoDataFrame, target: str | Path, metadata: Mapping[str, str] | None = None
+) -> Path:
     """Write a GeoParquet table atomically; the CRS travels in the ``geo`` metadata.
 
     Empty geometry collections are written as nulls (no geometry is null, not empty).
@@ -137,7 +154,7 @@ def write_geotable(table: gpd.GeoDataFrame, target: str | Path) -> Path:
 
     def writer(path: Path) -> None:
         table.to_parquet(path, index=False, compression="zstd")
-        _write_described(pq.read_table(path), path, name)
+        _write_described(pq.read_table(path), path, name, metadata)
 
     return _write(target, writer)
 

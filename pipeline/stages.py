@@ -63,6 +63,23 @@ class Layout:
         return self.processed / name
 
 
+def _about(settings: Settings, dataset: str) -> dict[str, str]:
+    """Dataset-level metadata stamped into every published Parquet schema (``regclust.*``)."""
+    from pipeline import __version__
+
+    config = settings.dataset(dataset)
+    return {
+        "dataset": dataset,
+        "dataset_description": config.description,
+        "classification": config.classification,
+        "measure": config.measure,
+        "unit": config.unit,
+        "source": config.source,
+        "licence": config.licence,
+        "version": __version__,
+    }
+
+
 def _read(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise UserError(f"{path}: not found; run the earlier stages first (dvc repro)")
@@ -82,10 +99,19 @@ def run_ingest(settings: Settings, dataset: str, layout: Layout) -> None:
         result = ingest(config.source, Path(config.raw), config.options, config.classification)
         step("read and checked raw files")
         publish.write_table(
-            result.employment, layout.table("employment.parquet"), row_group_by="year"
+            result.employment,
+            layout.table("employment.parquet"),
+            row_group_by="year",
+            metadata=_about(settings, dataset),
         )
-        publish.write_geotable(result.regions, layout.table("regions.parquet"))
-        publish.write_table(result.weights, layout.table("spatial_weights.parquet"))
+        publish.write_geotable(
+            result.regions, layout.table("regions.parquet"), metadata=_about(settings, dataset)
+        )
+        publish.write_table(
+            result.weights,
+            layout.table("spatial_weights.parquet"),
+            metadata=_about(settings, dataset),
+        )
         step("wrote employment, regions, spatial_weights")
 
 
@@ -160,7 +186,7 @@ def run_measure(
         concentration, specialization, moran = [], [], []
         n_cells = 0
         named = _names_for(settings, config, layout)
-        with publish.table_writer(target, LQ_NAMED_SCHEMA) as write:
+        with publish.table_writer(target, LQ_NAMED_SCHEMA, _about(settings, dataset)) as write:
             # in year order: one row group per year
             for future in tracked(futures, f"measure {dataset}: years", len(futures)):
                 year_quotients, year_concentration, year_specialization, year_moran = (
@@ -197,9 +223,19 @@ def run_measure(
         )
         step("region specialization and LQ change")
         named = _names_for(settings, config, layout)
-        publish.write_table(named(concentration), layout.table("concentration.parquet"))
-        publish.write_table(named(specialization), layout.table("region_specialization.parquet"))
-        publish.write_table(named(lq_changes), layout.table("lq_change.parquet"))
+        publish.write_table(
+            named(concentration),
+            layout.table("concentration.parquet"),
+            metadata=_about(settings, dataset),
+        )
+        publish.write_table(
+            named(specialization),
+            layout.table("region_specialization.parquet"),
+            metadata=_about(settings, dataset),
+        )
+        publish.write_table(
+            named(lq_changes), layout.table("lq_change.parquet"), metadata=_about(settings, dataset)
+        )
         step("wrote location_quotients, concentration, region_specialization, lq_change")
 
 
@@ -396,11 +432,31 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
             ignore_index=True,
         )
         both["drives"] = both["method"] == rules.definitions
-        publish.write_table(named(both), layout.table("industry_clusters.parquet"))
-        publish.write_table(named(scored), layout.table("cluster_strength.parquet"))
-        publish.write_table(named(transitions), layout.table("cluster_transitions.parquet"))
-        publish.write_table(named(composition), layout.table("regional_cluster_industries.parquet"))
-        publish.write_geotable(regional, layout.interim / "regional_clusters.parquet")
+        publish.write_table(
+            named(both),
+            layout.table("industry_clusters.parquet"),
+            metadata=_about(settings, dataset),
+        )
+        publish.write_table(
+            named(scored),
+            layout.table("cluster_strength.parquet"),
+            metadata=_about(settings, dataset),
+        )
+        publish.write_table(
+            named(transitions),
+            layout.table("cluster_transitions.parquet"),
+            metadata=_about(settings, dataset),
+        )
+        publish.write_table(
+            named(composition),
+            layout.table("regional_cluster_industries.parquet"),
+            metadata=_about(settings, dataset),
+        )
+        publish.write_geotable(
+            regional,
+            layout.interim / "regional_clusters.parquet",
+            metadata=_about(settings, dataset),
+        )
 
 
 def _derived_mapping(layout: Layout, benchmark: pd.DataFrame) -> pd.DataFrame | None:
@@ -457,7 +513,9 @@ def run_spatial(
         step(f"local Moran and Gi* for {len(local):,} region x cluster x year cells")
         names = strength[["cluster_code", "cluster_name"]].drop_duplicates("cluster_code")
         local = local.merge(names, on="cluster_code", how="left")
-        publish.write_table(local, layout.table("local_spatial.parquet"))
+        publish.write_table(
+            local, layout.table("local_spatial.parquet"), metadata=_about(settings, dataset)
+        )
         step("wrote local_spatial")
 
 
@@ -491,7 +549,9 @@ def run_label(settings: Settings, dataset: str, layout: Layout) -> None:
             labelled["patent_intensity"] = patent_intensity(
                 labelled, patents, label.patents_per_jobs
             )
-        publish.write_geotable(labelled, layout.table("regional_clusters.parquet"))
+        publish.write_geotable(
+            labelled, layout.table("regional_clusters.parquet"), metadata=_about(settings, dataset)
+        )
         publish.write_json(robustness, layout.table("label_robustness.json"))
         counts = labelled["label"].value_counts().to_dict()
         step("labelled " + ", ".join(f"{n} {name}" for name, n in sorted(counts.items())))
@@ -719,7 +779,9 @@ def run_region_groups(settings: Settings, dataset: str, layout: Layout) -> dict:
         )
         step(summary)
         metrics = {"region_groups": by_year}
-        publish.write_geotable(table, layout.table("region_groups.parquet"))
+        publish.write_geotable(
+            table, layout.table("region_groups.parquet"), metadata=_about(settings, dataset)
+        )
         publish.write_json(metrics, layout.table("region_groups_metrics.json"))
         step("wrote region_groups, region_groups_metrics.json")
     return metrics
@@ -771,8 +833,16 @@ def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
             for name in ("derived_clusters.parquet", "industry_cluster_validation.json"):
                 (layout.interim / name).unlink(missing_ok=True)
             empty = pd.DataFrame(columns=["industry_code", "related_code", "combined", "rank"])
-            publish.write_table(empty, layout.table("industry_relatedness.parquet"))
-            publish.write_table(pd.DataFrame(), layout.table("derived_cluster_scores.parquet"))
+            publish.write_table(
+                empty,
+                layout.table("industry_relatedness.parquet"),
+                metadata=_about(settings, dataset),
+            )
+            publish.write_table(
+                pd.DataFrame(),
+                layout.table("derived_cluster_scores.parquet"),
+                metadata=_about(settings, dataset),
+            )
             return
         benchmark = cluster_mapping(
             detail["industry_code"].unique(), config.classification, Path(settings.classifications)
@@ -884,8 +954,18 @@ def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
             "partitions": validation,
             "benchmark_separation": separation,
         }
-        publish.write_table(published, layout.table("industry_relatedness.parquet"))
-        publish.write_table(derived, layout.interim / "derived_clusters.parquet")
-        publish.write_table(scores, layout.table("derived_cluster_scores.parquet"))
+        publish.write_table(
+            published,
+            layout.table("industry_relatedness.parquet"),
+            metadata=_about(settings, dataset),
+        )
+        publish.write_table(
+            derived, layout.interim / "derived_clusters.parquet", metadata=_about(settings, dataset)
+        )
+        publish.write_table(
+            scores,
+            layout.table("derived_cluster_scores.parquet"),
+            metadata=_about(settings, dataset),
+        )
         publish.write_json(report, layout.interim / "industry_cluster_validation.json")
         step("wrote industry_relatedness, derived clusters and their validation")

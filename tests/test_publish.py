@@ -75,4 +75,21 @@ def test_every_published_column_is_documented():
                 continue
             if not (field.metadata or {}).get(b"description"):
                 undocumented.append(f"{path.parent.name}/{path.name}:{field.name}")
+        about = schema.metadata or {}
+        if about.get(b"regclust.dataset") != path.parent.name.encode() or not about.get(
+            b"regclust.licence"
+        ):
+            undocumented.append(f"{path.parent.name}/{path.name}: dataset or licence metadata")
     assert not undocumented, f"columns without a description: {undocumented[:20]}"
+
+
+def test_dataset_metadata_travels_in_the_schema(tmp_path):
+    import pyarrow.parquet as pq
+
+    target = tmp_path / "concentration.parquet"
+    about = {"dataset": "demo", "unit": "jobs", "licence": "public domain", "source": ""}
+    write_table(pd.DataFrame({"gini": [0.5]}), target, metadata=about)
+    meta = pq.read_schema(target).metadata
+    assert meta[b"regclust.dataset"] == b"demo" and meta[b"regclust.licence"] == b"public domain"
+    assert b"regclust.source" not in meta  # empty values are left out
+    assert b"regclust.description" in meta  # the table's own description stays
