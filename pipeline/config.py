@@ -66,6 +66,7 @@ class StrongRule:
     size_percentile: float = 25.0
     lq_min: float = 1.0
     strict_lq_percentile: float = 90.0  # the US Cluster Mapping's stricter variant
+    by_region_type: bool = True  # rank within a region type (metro vs micro) where regions have one
 
 
 @dataclass(frozen=True)

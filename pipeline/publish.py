@@ -233,6 +233,11 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
                 "Region name; '(boundary unknown)' when no delineation knows it",
             ),
             "name_ru": ("string", "", "Russian federal subjects: the name in Russian"),
+            "region_type": (
+                "string",
+                "",
+                "US metros: metropolitan or micropolitan (OMB); the strong rule ranks within a type",
+            ),
             "csa_code": (
                 "string",
                 "code",

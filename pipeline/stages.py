@@ -404,7 +404,11 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
             f"{rules.definitions} clusters"
         )
         lq_base = effective_lq_base(rules.lq_base, config.classification)
-        strength = cluster_employment(detail, mapping, region_totals(employment), lq_base)
+        totals = region_totals(employment)
+        if rules.strong.by_region_type and "region_type" in regions.columns:
+            kinds = regions[["region_id", "region_type"]].dropna()
+            totals = totals.merge(kinds, on="region_id", how="left")
+        strength = cluster_employment(detail, mapping, totals, lq_base)
         scored = score_clusters(strength, rules.strong, rules.stars)
         step(f"{int(scored['strong'].sum())} strong region x cluster pairs")
         notable = notable_pairs(

@@ -75,9 +75,23 @@ def cbsa_regions(
     regions["n_counties"] = regions["n_counties"].fillna(0).astype("int32")
     regions["geometry"] = regions["geometry"].where(~unknown, None)
     regions["csa_code"] = regions["region_id"].map(cbsa_csa_codes(delineation)).astype("str")
+    regions["region_type"] = regions["region_id"].map(cbsa_types(delineation)).astype("str")
     result = gpd.GeoDataFrame(regions, geometry="geometry", crs=counties.crs)
     result["geometry"] = result.geometry.make_valid()
-    return result[["region_id", "name", "n_counties", "csa_code", "geometry"]]
+    return result[["region_id", "name", "n_counties", "csa_code", "region_type", "geometry"]]
+
+
+def cbsa_types(delineation: pd.DataFrame) -> pd.Series:
+    """'metropolitan' or 'micropolitan' by CBSA code (OMB; empty without ``metro_micro``).
+
+    The US Cluster Mapping ranks a cluster's regions within one region type; its metro
+    figures cover metropolitan areas only, so metros are ranked apart from micros.
+    """
+    if "metro_micro" not in delineation.columns:
+        return pd.Series(dtype="str")
+    pairs = delineation[["cbsa_code", "metro_micro"]].dropna().drop_duplicates("cbsa_code")
+    kind = pairs["metro_micro"].str.lower().str.extract(r"(metropolitan|micropolitan)")[0]
+    return pd.Series(kind.to_numpy(), index=pairs["cbsa_code"].astype(str))
 
 
 def cbsa_csa_codes(delineation: pd.DataFrame) -> pd.Series:

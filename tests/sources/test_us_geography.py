@@ -1,10 +1,18 @@
 """CBSA boundaries and contiguity built from counties."""
 
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import box
 
-from pipeline.sources.us_geography import cbsa_regions, county_neighbours, region_contiguity
+from pipeline.sources.us_geography import (
+    cbsa_csa_codes,
+    cbsa_regions,
+    cbsa_types,
+    county_neighbours,
+    region_contiguity,
+)
 
 
 def _counties():
@@ -73,3 +81,23 @@ def test_cbsa_regions_union_and_unknown_boundary():
     assert regions.loc["99999", "geometry"] is None
     assert "boundary unknown" in regions.loc["99999", "name"]
     assert regions.crs.to_epsg() == 4326
+
+
+DELINEATION = (
+    Path(__file__).resolve().parents[2] / "data" / "raw" / "us" / "cbsa_county_delineation_2020.csv"
+)
+
+
+def test_cbsa_types_from_the_real_delineation():
+    delineation = pd.read_csv(DELINEATION, dtype=str)
+    kinds = cbsa_types(delineation)
+    assert kinds["19820"] == "metropolitan"  # Detroit
+    assert kinds["10100"] == "micropolitan"  # Aberdeen, SD
+    assert set(kinds.unique()) == {"metropolitan", "micropolitan"}
+    assert kinds.index.is_unique and len(kinds) == delineation["cbsa_code"].nunique()
+    assert cbsa_csa_codes(delineation)["19820"] == "220"  # Detroit-Warren-Ann Arbor CSA
+
+
+def test_without_the_columns_nothing_is_invented():
+    bare = pd.DataFrame({"cbsa_code": ["1"], "county_fips": ["01001"]})
+    assert cbsa_types(bare).empty and cbsa_csa_codes(bare).empty
