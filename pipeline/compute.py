@@ -45,7 +45,9 @@ def dask_client(settings: ComputeSettings, override: str | None = None) -> Itera
             threads_per_worker=settings.threads_per_worker,
             processes=True,
             dashboard_address=":0",  # a free port: bokeh is not installed, only the health endpoint binds
-            silence_logs=logging.ERROR,
+            # a task's error reaches the client and the user as one line; the workers' own
+            # "Compute Failed" reports (with tracebacks) would repeat it per task
+            silence_logs=logging.CRITICAL,
         ) as cluster,
         Client(cluster) as client,
     ):

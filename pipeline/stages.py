@@ -159,6 +159,13 @@ def run_measure(
             [_year_industries(source, year, use_imputed) for year in years], ignore_index=True
         ).drop_duplicates(ignore_index=True)
         level = cluster_level(config.classification, industries["industry_level"])
+        if not (industries["industry_level"] == level).any():
+            raise UserError(
+                f"{config.options.get('employment', source)}: no industries at level {level}, "
+                f"where the {config.classification} "
+                "clusters and region measures are computed; add level-"
+                f"{level} codes, or use classification custom"
+            )
         mapping = cluster_mapping(
             industries.loc[industries["industry_level"] == level, "industry_code"].unique(),
             config.classification,
