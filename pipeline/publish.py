@@ -455,6 +455,12 @@ DATA_DICTIONARY: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
                 "The LQ base e_r: the region's traded (local) employment for a traded (local) "
                 "cluster with cluster.lq_base cmp, else its all-industry employment",
             ),
+            "region_type": (
+                "string",
+                "",
+                "US metros: metropolitan or micropolitan; percentiles of the strong rule are "
+                "taken within the type (params cluster.strong.by_region_type)",
+            ),
             "cluster_national": (
                 "float64",
                 "jobs",
