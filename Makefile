@@ -30,10 +30,10 @@ test: run  ## set up, build the tables the notebooks read, run the whole test su
 	$(BIN)/python -m pytest --nbmake tests pipeline notebooks
 
 lint: setup  ## ruff lint and format check
-	$(BIN)/ruff check . && $(BIN)/ruff format --check pipeline tests benchmarks
+	$(BIN)/ruff check . && $(BIN)/ruff format --check pipeline tests benchmarks scripts
 
 format: setup
-	$(BIN)/ruff format pipeline tests benchmarks && $(BIN)/ruff check --fix .
+	$(BIN)/ruff format pipeline tests benchmarks scripts && $(BIN)/ruff check --fix .
 
 bench: setup  ## benchmarks (see benchmarks/README.md)
 	$(BIN)/python benchmarks/run.py
