@@ -399,7 +399,8 @@ def fetch(
     """Download an official file into the cache (needs the network; the default pipeline never does).
 
     The cached file is reused on later calls. Copy it into a dataset's raw folder and add the
-    dataset to params.yaml (source cbp_county_file for CBP county files).
+    dataset to params.yaml (source cbp_county_file, qcew_files or eurostat for cbp-county, qcew
+    or eurostat downloads: pipeline.sources.registry.FETCH_SOURCES).
     """
     from pipeline.sources import download
 
@@ -554,9 +555,10 @@ def _print_table(title: str, table: pd.DataFrame, columns: dict[str, str]) -> No
 
 
 def _resolve_region(tables: _Tables, query: str):
+    from pipeline.lq_dataset import lq_dataset_path, read_quotients
     from pipeline.profiles import find_code
 
-    quotients = tables.read("location_quotients.parquet")
+    quotients = read_quotients(lq_dataset_path(tables.processed))
     size = quotients.groupby("region_id")["region_employment"].max()
     return find_code(query, tables.region_names(), "region", size), quotients
 
@@ -654,15 +656,16 @@ def _resolve_cluster_or_industry(tables: _Tables, query: str, industry: bool):
     the query is not all digits; then industry codes and titles of the dataset. When neither
     matches, the one-line error lists the closest cluster and industry names.
     """
+    from pipeline.lq_dataset import lq_dataset_path, read_quotients
     from pipeline.profiles import find_code
 
     clusters = tables.read("industry_clusters.parquet")
     cluster_names = clusters.drop_duplicates("cluster_code").set_index("cluster_code")[
         "cluster_name"
     ]
-    codes = pd.read_parquet(
-        tables.processed / "location_quotients.parquet", columns=["industry_code"]
-    )["industry_code"].unique()
+    codes = read_quotients(lq_dataset_path(tables.processed), columns=["industry_code"])[
+        "industry_code"
+    ].unique()
     titles = tables.titles()
     titles = titles[titles.index.isin(codes)]
     untitled = pd.Index(codes).difference(titles.index)
@@ -700,12 +703,15 @@ def top(
     data_root: DataOption = Path("data"),
 ) -> None:
     """Leading regions of a cluster or an industry: highest LQ (or employment)."""
+    from pipeline.lq_dataset import lq_dataset_path, read_quotients
     from pipeline.profiles import leading_regions
 
     tables = _Tables(dataset, data_root, params)
     kind, match, _ = _resolve_cluster_or_industry(tables, query, industry)
-    table = tables.read(
-        "cluster_strength.parquet" if kind == "cluster" else "location_quotients.parquet"
+    table = (
+        tables.read("cluster_strength.parquet")
+        if kind == "cluster"
+        else read_quotients(lq_dataset_path(tables.processed))
     )
     leaders = leading_regions(
         match.code,
@@ -777,7 +783,9 @@ def related(
         result = related_industries(match.code, relatedness, tables.titles(), count)
         source = "industry_relatedness.parquet"
     else:
-        path = Path(tables.settings.classifications) / "uscmp_related_clusters.csv"
+        from pipeline.classifications.tables import RELATED_CLUSTERS_FILE
+
+        path = Path(tables.settings.classifications) / RELATED_CLUSTERS_FILE
         if tables.classification() not in ("naics2017", "naics2012") or not path.exists():
             raise UserError(
                 f"cluster {match.code} {match.name}: no cluster relatedness exists for "

@@ -6,6 +6,7 @@ sections they need, never the raw dictionary.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,14 @@ class SpatialSettings:
     seed: int = 12345
     alpha: float = 0.05
     missing: str = "drop"
+    local_over: str = "clusters"  # clusters, or industries (also every finest-level industry)
+
+    def __post_init__(self) -> None:
+        if self.local_over not in ("clusters", "industries"):
+            raise UserError(
+                f"params.yaml: spatial.local_over is '{self.local_over}'; "
+                "use clusters or industries"
+            )
 
 
 @dataclass(frozen=True)
@@ -382,6 +391,18 @@ def load_settings(path: str | Path = "params.yaml") -> Settings:
             f"{path}: not valid YAML ({error.__class__.__name__}); fix the syntax"
         ) from error
     return settings_from_dict(params)
+
+
+@functools.lru_cache(maxsize=1)
+def default_classifications_dir() -> Path:
+    """The classification tables folder that the checkout's params.yaml names (``classifications``).
+
+    Library functions read their code tables from it when no folder is passed; stages and the
+    CLI pass ``Settings.classifications`` of the params file in use. A relative path is taken
+    from the repository root, where params.yaml lives.
+    """
+    folder = Path(load_settings(PROJECT_ROOT / "params.yaml").classifications)
+    return folder if folder.is_absolute() else PROJECT_ROOT / folder
 
 
 def _definitions(value: str) -> str:

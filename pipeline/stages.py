@@ -32,6 +32,13 @@ from pipeline.clusters.strength import cluster_employment, effective_lq_base, sc
 from pipeline.compute import dask_client
 from pipeline.config import Settings
 from pipeline.errors import UserError
+from pipeline.lq_dataset import (
+    lq_dataset_path,
+    lq_schema,
+    quotients_table,
+    quotients_writer,
+    read_quotients,
+)
 from pipeline.measures.change import LQ_CHANGE_COLUMNS, lq_change, strong_cluster_transitions
 from pipeline.measures.concentration import (
     PANEL_COLUMNS,
@@ -43,6 +50,7 @@ from pipeline.measures.concentration import (
 from pipeline.measures.spatial import local_by_group, moran_by_group
 from pipeline.measures.specialization import LQ_META, region_totals
 from pipeline.progress import steps, tracked
+from pipeline.sources.custom_classification import read_technology_table
 from pipeline.sources.registry import ingest, source_metrics
 from pipeline.sources.suppression import exclude_imputed
 from pipeline.sources.us_patents import dataset_patents
@@ -143,8 +151,8 @@ def run_measure(
     region and industry dictionary-encoded, computes the LQs and the concentration measures
     from integer codes with bincounts (:func:`pipeline.measures.concentration.year_measures`),
     then the year's region specialization and global Moran's I. Only the year's LQ table
-    travels back, and it is appended to ``location_quotients.parquet`` as one row group,
-    so the panel is never whole in memory.
+    travels back, and it is written as that year's partition of the ``location_quotients/``
+    dataset (:mod:`pipeline.lq_dataset`), so the panel is never whole in memory.
     """
     config = settings.dataset(dataset)
     source = layout.table("employment.parquet")
@@ -189,12 +197,12 @@ def run_measure(
             )
             for year in years
         ]
-        target = layout.table("location_quotients.parquet")
+        target = lq_dataset_path(layout.processed)
         concentration, specialization, moran = [], [], []
         n_cells = 0
         named = _names_for(settings, config, layout)
-        with publish.table_writer(target, LQ_NAMED_SCHEMA, _about(settings, dataset)) as write:
-            # in year order: one row group per year
+        with quotients_writer(target, LQ_NAMED_SCHEMA, _about(settings, dataset)) as write:
+            # in year order: one partition (year=YYYY/part-0.parquet) per year
             for future in tracked(futures, f"measure {dataset}: years", len(futures)):
                 year_quotients, year_concentration, year_specialization, year_moran = (
                     future.result()
@@ -331,11 +339,9 @@ def _measure_year(
 
 
 def _read_years(path: Path, years: list[int]) -> pd.DataFrame:
-    """The LQ rows of some years (their row groups only)."""
-    tables = [read_year(path, year, LQ_SCHEMA.names) for year in sorted(set(years))]
-    return pa.concat_tables(
-        [table.select(LQ_SCHEMA.names).cast(LQ_SCHEMA) for table in tables]
-    ).to_pandas()
+    """The LQ rows of some years (their year partitions only)."""
+    table = quotients_table(path, years, LQ_SCHEMA.names)
+    return table.cast(LQ_SCHEMA).to_pandas()
 
 
 def _moran_by_year(quotients: pd.DataFrame, weights: pd.DataFrame, settings: Settings):
@@ -354,26 +360,59 @@ def _moran_by_year(quotients: pd.DataFrame, weights: pd.DataFrame, settings: Set
     moran = moran_by_group(
         quotients[["year", "industry_code", "region_id", "lq"]],
         weights,
-        value="lq",
-        group=("year", "industry_code"),
-        permutations=spatial.permutations,
-        seed=spatial.seed,
-        missing=spatial.missing,
+        "lq",
+        ("year", "industry_code"),
+        spatial.permutations,
+        spatial.seed,
+        spatial.missing,
     )
     return moran[["year", "industry_code", *renamed]].rename(columns=renamed)
 
 
-def _per_year(client, statistic, table, weights, **keywords) -> list[pd.DataFrame]:
-    """Run a spatial ``statistic`` of ``table``'s LQs as one dask task per year.
+# Variables (clusters, industries) per local-statistics task: enough to amortise a task's
+# frame and draws, few enough that a year of six-digit industries spreads over the workers.
+LOCAL_VARIABLES_PER_TASK = 256
 
-    Years are independent, so they spread over the workers; the weights travel once.
+
+def _per_year(
+    client,
+    table: pd.DataFrame,
+    weights: pd.DataFrame,
+    variable: str,
+    settings: Settings,
+    title: str,
+) -> list[pd.DataFrame]:
+    """Local Moran and Gi* of ``table``'s LQs, one dask task per year x block of variables.
+
+    Tasks are a year's table (its regions fix the graph) and up to
+    ``LOCAL_VARIABLES_PER_TASK`` of its variables, so a year of industries is split over
+    the workers; results do not depend on the split (see
+    :func:`pipeline.measures.spatial.local_by_group`). The weights and each year's table
+    travel once; a progress bar counts the tasks (terminals only).
     """
+    spatial = settings.spatial
     shared_weights = client.scatter(weights, broadcast=True)
-    futures = [
-        client.submit(statistic, part, shared_weights, value="lq", pure=False, **keywords)
-        for _, part in table.groupby("year", sort=True)
-    ]
-    return client.gather(futures)
+    futures = []
+    for _, part in table.groupby("year", sort=True):
+        shared_part = client.scatter(part)
+        codes = sorted(part[variable].unique())
+        for start in range(0, len(codes), LOCAL_VARIABLES_PER_TASK):
+            futures.append(
+                client.submit(
+                    local_by_group,
+                    shared_part,
+                    shared_weights,
+                    "lq",
+                    ("year", variable),
+                    spatial.permutations,
+                    spatial.seed,
+                    spatial.alpha,
+                    spatial.missing,
+                    variables=codes[start : start + LOCAL_VARIABLES_PER_TASK],
+                    pure=False,
+                )
+            )
+    return [future.result() for future in tracked(futures, title, len(futures))]
 
 
 def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
@@ -494,40 +533,81 @@ LOCAL_COLUMNS = [
 def run_spatial(
     settings: Settings, dataset: str, layout: Layout, scheduler: str | None = None
 ) -> None:
-    """cluster_strength -> local_spatial.parquet: local Moran and Gi* per region x cluster x year.
+    """cluster_strength (and the LQ dataset) -> local Moran and Gi* per region x variable x year.
 
-    Years are independent, so each is a task on the dask cluster.
+    local_spatial.parquet holds the clusters; local_spatial_industries.parquet the
+    finest-level industries (six-digit NAICS) when ``spatial.local_over`` is industries,
+    and no rows otherwise. Years x blocks of variables are tasks on the dask cluster.
     """
     spatial = settings.spatial
-    with steps(f"spatial {dataset}", 2) as step:
+    with steps(f"spatial {dataset}", 3) as step:
         strength = _read(layout.table("cluster_strength.parquet"))
         weights = _read(layout.table("spatial_weights.parquet"))
-        gathered = []  # without boundaries (empty weights) there is nothing to test
+        industries = _industry_lqs(settings, dataset, layout)
+        clusters, per_industry = [], []  # without boundaries (empty weights) nothing to test
         if not weights.empty:
             with dask_client(settings.compute, scheduler) as client:
-                gathered = _per_year(
+                clusters = _per_year(
                     client,
-                    local_by_group,
                     strength[["year", "cluster_code", "region_id", "lq"]],
                     weights,
-                    group=("year", "cluster_code"),
-                    permutations=spatial.permutations,
-                    seed=spatial.seed,
-                    alpha=spatial.alpha,
-                    missing=spatial.missing,
+                    "cluster_code",
+                    settings,
+                    f"spatial {dataset}: clusters",
                 )
-        local = (
-            pd.concat(gathered, ignore_index=True)
-            if gathered
-            else pd.DataFrame(columns=LOCAL_COLUMNS).astype({"year": "int16", "quadrant": "str"})
-        )
+                if spatial.local_over == "industries":
+                    per_industry = _per_year(
+                        client,
+                        industries[["year", "industry_code", "region_id", "lq"]],
+                        weights,
+                        "industry_code",
+                        settings,
+                        f"spatial {dataset}: industries",
+                    )
+        local = _local_table(clusters, "cluster_code")
         step(f"local Moran and Gi* for {len(local):,} region x cluster x year cells")
         names = strength[["cluster_code", "cluster_name"]].drop_duplicates("cluster_code")
         local = local.merge(names, on="cluster_code", how="left")
         publish.write_table(
             local, layout.table("local_spatial.parquet"), metadata=_about(settings, dataset)
         )
-        step("wrote local_spatial")
+        local_industries = _local_table(per_industry, "industry_code")
+        step(f"local Moran and Gi* for {len(local_industries):,} region x industry x year cells")
+        titles = industries[["industry_code", "industry_name"]].drop_duplicates("industry_code")
+        local_industries = local_industries.merge(titles, on="industry_code", how="left")
+        publish.write_table(
+            local_industries,
+            layout.table("local_spatial_industries.parquet"),
+            metadata=_about(settings, dataset),
+        )
+        step("wrote local_spatial, local_spatial_industries")
+
+
+def _local_table(pieces: list[pd.DataFrame], variable: str) -> pd.DataFrame:
+    """The gathered local statistics, sorted by year, variable, region (or no rows)."""
+    columns = ["year", variable, "region_id", *LOCAL_COLUMNS[3:]]
+    if not pieces:
+        return pd.DataFrame(columns=columns).astype(
+            {"year": "int16", variable: "str", "region_id": "str", "quadrant": "str"}
+        )
+    local = pd.concat(pieces, ignore_index=True)[columns]
+    return local.sort_values(["year", variable], kind="stable", ignore_index=True)
+
+
+def _industry_lqs(settings: Settings, dataset: str, layout: Layout) -> pd.DataFrame:
+    """The LQs of the finest-level industries (where clusters are defined), or no rows.
+
+    Read only when ``spatial.local_over`` is industries.
+    """
+    columns = ["year", "industry_code", "industry_name", "region_id", "lq"]
+    if settings.spatial.local_over != "industries":
+        return pd.DataFrame(columns=columns).astype(
+            {"year": "int16", "industry_code": "str", "industry_name": "str", "region_id": "str"}
+        )
+    path = lq_dataset_path(layout.processed)
+    levels = read_quotients(path, columns=["industry_level"])["industry_level"].unique()
+    level = cluster_level(settings.dataset(dataset).classification, pd.Series(levels))
+    return read_quotients(path, columns=columns, filters=[("industry_level", "==", level)])
 
 
 def run_label(settings: Settings, dataset: str, layout: Layout) -> None:
@@ -541,7 +621,7 @@ def run_label(settings: Settings, dataset: str, layout: Layout) -> None:
             config.classification,
             label,
             Path(settings.classifications),
-            Path(config.technology) if config.technology else None,
+            read_technology_table(Path(config.technology)) if config.technology else (),
         )
         labeller = ClusterLabeller(
             technology,
@@ -573,7 +653,7 @@ def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
     config = settings.dataset(dataset)
     with steps(f"publish {dataset}", 1) as step:
         employment = _read(layout.table("employment.parquet"))
-        quotients = _read(layout.table("location_quotients.parquet"))
+        quotients = read_quotients(lq_dataset_path(layout.processed))
         metrics = publish.run_metrics(
             employment,
             quotients,
@@ -655,7 +735,6 @@ def run_maps(settings: Settings, dataset: str, layout: Layout) -> None:
 
     matplotlib.use("Agg")  # the stage draws figures to files, never to a screen
     import matplotlib.pyplot as plt
-    import pyarrow.parquet as pq
 
     from pipeline import atlas, maps
     from pipeline.classifications.titles import industry_titles
@@ -680,18 +759,12 @@ def run_maps(settings: Settings, dataset: str, layout: Layout) -> None:
         )
         year = maps.latest_year(strength)
         level = cluster_level(config.classification)
-        quotients_path = layout.table("location_quotients.parquet")
-        if not quotients_path.exists():
-            raise UserError(
-                f"{quotients_path}: not found; run the earlier stages first (dvc repro)"
-            )
+        quotients_path = lq_dataset_path(layout.processed)
         columns = ["region_id", "industry_code", "industry_level", "year", "employment", "lq"]
-        if "industry_name" in pq.read_schema(quotients_path).names:
+        if "industry_name" in lq_schema(quotients_path).names:
             columns.append("industry_name")
-        quotients = pd.read_parquet(
-            quotients_path,
-            columns=columns,
-            filters=[("year", "==", year), ("industry_level", "==", level)],
+        quotients = read_quotients(
+            quotients_path, [year], columns, filters=[("industry_level", "==", level)]
         )
         titles = _industry_titles(industries, quotients)
         official = industry_titles(config.classification, Path(settings.classifications))

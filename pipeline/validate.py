@@ -48,20 +48,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import UserError
-from pipeline.sources.generic import (
-    CODES_LISTED,
-    Problem,
-    inspect_boundaries,
-    inspect_employment,
+from pipeline.classifications.hierarchy import (
     is_known_code,
     known_industry_codes,
     nearest_present_parent,
     normalise_codes,
-    raise_first_error,
-    read_raw_table,
-    zero_total_region_years,
 )
+from pipeline.errors import UserError
+from pipeline.geography.boundaries import inspect_boundaries
+from pipeline.sources.generic import zero_total_region_years
+from pipeline.sources.inspection import inspect_employment
+from pipeline.sources.raw_schema import CODES_LISTED, Problem, raise_first_error
+from pipeline.sources.raw_table import read_raw_table
 
 DEFAULT_TOTAL_TOLERANCE = 0.01
 # A classification is taken from the codes alone when it knows at least this share of the
@@ -180,7 +178,7 @@ def inconsistent_totals(
         sum_c e_rc > (1 + tolerance) * e_rp
 
     with e_rp the parent's employment and c its nearest sub-industries present in the same
-    region and year (:func:`pipeline.sources.generic.nearest_present_parent`; suppressed
+    region and year (:func:`pipeline.classifications.hierarchy.nearest_present_parent`; suppressed
     parts count as missing, so the sum is a lower bound and a flag is a real inconsistency).
     A parent larger than its parts is normal (suppressed or unlisted sub-industries).
 

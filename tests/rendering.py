@@ -93,7 +93,7 @@ MAP_INPUTS = [
     "cluster_strength.parquet",
     "local_spatial.parquet",
     "industry_clusters.parquet",
-    "location_quotients.parquet",
+    "location_quotients",
 ]
 
 

@@ -1,6 +1,7 @@
 """The measure stage on a real multi-process dask cluster (scheduler and workers on loopback)."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from distributed import Client
 
 from pipeline.cli import main
+from pipeline.lq_dataset import lq_dataset_path, read_quotients
 from pipeline.measures.specialization import location_quotients
 
 DASK = str(Path(sys.executable).parent / "dask")
@@ -79,12 +81,12 @@ def test_measure_stage_on_a_scheduler_equals_local_run(subset_project, dask_proc
     address, _ = dask_processes
     monkeypatch.chdir(subset_project)
     assert main(["ingest", "--dataset", "subset"]) == 0
-    out = subset_project / "data" / "processed" / "subset" / "location_quotients.parquet"
+    out = lq_dataset_path(subset_project / "data" / "processed" / "subset")
     assert main(["measure", "--dataset", "subset"]) == 0
-    local = pd.read_parquet(out)
-    out.unlink()
+    local = read_quotients(out)
+    shutil.rmtree(out)
     assert main(["measure", "--dataset", "subset", "--scheduler", address]) == 0
-    remote = pd.read_parquet(out)
+    remote = read_quotients(out)
     pd.testing.assert_frame_equal(remote, local)
 
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from pipeline.cli import main
+from pipeline.lq_dataset import lq_dataset_path, read_quotients
 from tests.stage_deps import dvc_stages, stage_code, stage_command
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +45,7 @@ def test_all_stages_on_a_real_subset(subset_project, subset_cbsas, cbp_subset, m
     seattle = set(weights.loc[weights["focal"] == "42660", "neighbor"])
     assert "14740" in seattle  # Bremerton borders Seattle-Tacoma-Bellevue
 
-    quotients = pd.read_parquet(out / "location_quotients.parquet")
+    quotients = read_quotients(lq_dataset_path(out))
     assert {
         "region_id",
         "industry_code",

@@ -8,8 +8,10 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from pipeline.classifications.tables import tables_dir
 from pipeline.classifications.titles import add_industry_names, industry_titles
 from pipeline.errors import UserError
+from pipeline.lq_dataset import lq_dataset_path, read_quotients
 from pipeline.profiles import (
     find_code,
     leading_regions,
@@ -18,7 +20,8 @@ from pipeline.profiles import (
     related_industries,
 )
 from pipeline.sources import cbsa_vintages, us_geography
-from pipeline.sources.generic import CLASSIFICATIONS_DIR
+
+CLASSIFICATIONS_DIR = tables_dir()
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_US = ROOT / "data" / "raw" / "us"
@@ -245,7 +248,7 @@ def test_old_code_counties_match_county_employment_where_the_counties_are_embedd
 @pytest.mark.skipif(not PROCESSED.is_dir(), reason="needs the built us_cbsa_2019 tables")
 def test_detroit_profile_on_the_published_tables():
     regions = gpd.read_parquet(PROCESSED / "regions.parquet")
-    quotients = pd.read_parquet(PROCESSED / "location_quotients.parquet")
+    quotients = read_quotients(lq_dataset_path(PROCESSED))
     strength = pd.read_parquet(PROCESSED / "cluster_strength.parquet")
     names = regions.set_index("region_id")["name"]
     match = find_code("Detroit", names, "region")

@@ -46,7 +46,7 @@ def test_run_on_user_files_publishes_every_table(tmp_path, user_files, monkeypat
     assert code == 0
     for table in [
         "employment.parquet",
-        "location_quotients.parquet",
+        "location_quotients",
         "cluster_strength.parquet",
         "regional_clusters.parquet",
         "local_spatial.parquet",

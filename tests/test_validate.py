@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import UserError
-from pipeline.sources.generic import InputWarning, read_generic
+from pipeline.sources.generic import read_generic
+from pipeline.sources.raw_schema import InputWarning
 from pipeline.validate import inconsistent_totals, require_usable, validate
 
 DATA = Path(__file__).resolve().parent / "data"

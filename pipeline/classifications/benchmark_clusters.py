@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.classifications.tables import read_code_table
 from pipeline.errors import UserError
 
 CROSSWALK_COLUMNS = [
@@ -26,18 +27,7 @@ CROSSWALK_COLUMNS = [
 
 def read_crosswalk(path: Path) -> pd.DataFrame:
     """The long NAICS -> cluster crosswalk, codes as strings."""
-    crosswalk = pd.read_csv(path, dtype=str)
-    missing = [c for c in CROSSWALK_COLUMNS if c not in crosswalk.columns]
-    if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
-    return crosswalk
-
-
-def read_concordance(path: Path) -> pd.DataFrame:
-    """NAICS 2017 -> 2012 concordance rows (naics2017, naics2012, primary)."""
-    concordance = pd.read_csv(path, dtype=str)
-    concordance["primary"] = concordance["primary"].str.lower() == "true"
-    return concordance
+    return read_code_table(path, CROSSWALK_COLUMNS)
 
 
 def industry_clusters(
@@ -55,7 +45,8 @@ def industry_clusters(
     crosswalk : DataFrame
         :func:`read_crosswalk` output.
     concordance : DataFrame
-        :func:`read_concordance` output, used when ``classification`` is naics2017.
+        :func:`pipeline.classifications.naics_vintages.read_naics_concordance` output, used
+        when ``classification`` is naics2017.
     classification : {'naics2017', 'naics2012'}
 
     Returns

@@ -12,28 +12,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.classifications.benchmark_clusters import (
-    industry_clusters,
-    read_concordance,
-    read_crosswalk,
-)
+from pipeline.classifications.benchmark_clusters import industry_clusters, read_crosswalk
+from pipeline.classifications.codes import TOTAL_CODE
 from pipeline.classifications.nace import (
+    NACE_MAX_DIGITS,
     read_division_aggregates,
+    read_nace_sections,
     section_clusters,
     section_technology,
 )
+from pipeline.classifications.naics import NAICS_CLASSIFICATIONS
+from pipeline.classifications.naics_vintages import read_naics_concordance
+from pipeline.classifications.tables import CONCORDANCE_FILE, CROSSWALK_FILE, TECHNOLOGY_LISTS_FILE
 from pipeline.classifications.technology import read_technology_lists, technology_prefixes
 from pipeline.config import LabelSettings
 from pipeline.errors import UserError
-from pipeline.sources.generic import read_technology_table
 
-NAICS = ("naics2017", "naics2012")
-SECTIONS = ("nace_r2", "okved2")
+NAICS = NAICS_CLASSIFICATIONS
+SECTIONS = tuple(NACE_MAX_DIGITS)
 CUSTOM = "custom"
+NAICS_CLUSTER_LEVEL = 6  # benchmark clusters are made of six-digit industries
+SECTION_CLUSTER_LEVEL = 1
 
 
 def _check(classification: str) -> None:
@@ -49,9 +53,9 @@ def cluster_level(classification: str, levels: pd.Series | None = None) -> int:
     top level present (lowest positive ``levels``) for a custom classification."""
     _check(classification)
     if classification in NAICS:
-        return 6
+        return NAICS_CLUSTER_LEVEL
     if classification in SECTIONS or levels is None or not (levels > 0).any():
-        return 1
+        return SECTION_CLUSTER_LEVEL
     return int(levels[levels > 0].min())
 
 
@@ -61,13 +65,13 @@ def cluster_mapping(codes, classification: str, tables: Path) -> pd.DataFrame:
     if classification in NAICS:
         return industry_clusters(
             codes,
-            read_crosswalk(tables / "uscmp_cluster_naics_crosswalk.csv"),
-            read_concordance(tables / "naics_2017_to_2012.csv"),
+            read_crosswalk(tables / CROSSWALK_FILE),
+            read_naics_concordance(tables / CONCORDANCE_FILE),
             classification,
         )
     if classification in SECTIONS:
-        return section_clusters(codes)
-    unique = sorted(set(pd.Series(list(codes), dtype=str)) - {"00"})
+        return section_clusters(codes, section_table=read_nace_sections(tables))
+    unique = sorted(set(pd.Series(list(codes), dtype=str)) - {TOTAL_CODE})
     return pd.DataFrame(
         {
             "industry_code": pd.Series(unique, dtype=str),
@@ -83,12 +87,14 @@ def label_weights(
     classification: str,
     label: LabelSettings,
     tables: Path,
-    technology_table: Path | None = None,
+    technology_codes: Iterable[str] = (),
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Technology and goods-production weights by industry code prefix.
 
-    ``technology_table`` (a custom classification's list of technology industries, see
-    :func:`pipeline.sources.generic.read_technology_table`) is used only for 'custom'.
+    ``technology_codes`` (a custom classification's technology industries, as read from the
+    dataset's technology table by
+    :func:`pipeline.sources.custom_classification.read_technology_table`) are used only
+    for 'custom'.
 
     Returns
     -------
@@ -96,20 +102,20 @@ def label_weights(
     """
     _check(classification)
     if classification == CUSTOM:
-        listed = read_technology_table(technology_table) if technology_table else []
-        return dict.fromkeys(listed, 1.0), {}
+        return dict.fromkeys(technology_codes, 1.0), {}
     if classification in NAICS:
         prefixes = technology_prefixes(
-            read_technology_lists(tables / "hightech_naics_lists.csv"),
+            read_technology_lists(tables / TECHNOLOGY_LISTS_FILE),
             label.technology_list,
             label.technology_levels,
             label.technology_exclude,
         )
         return dict.fromkeys(prefixes, 1.0), dict.fromkeys(label.production_sectors, 1.0)
     sections = section_technology(
-        read_division_aggregates(tables / "eurostat_nace_r2_tech_knowledge_intensity.csv"),
+        read_division_aggregates(tables),
         label.section_technology_aggregates,
         label.production_sections,
+        section_table=read_nace_sections(tables),
     )
     technology = {
         section: float(share)

@@ -3,7 +3,10 @@
 Section-level sources (ONS BRES by SIC 2007 section, Rosstat by OKVED2 section) carry one
 letter per industry. SIC 2007 is NACE Rev.2 with UK subclasses, and OKVED2 (OK 029-2014)
 is harmonised with NACE Rev.2 down to classes, so the 21 section letters and the 88
-two-digit divisions mean the same in all three.
+two-digit divisions mean the same in all three. The structure (sections, their titles and
+divisions) is data: ``nace_r2_sections.csv`` in the classifications folder, read once per
+folder by :func:`read_nace_sections`; every function here that needs it takes that table
+(``section_table``) or reads it from the folder params.yaml names.
 
 What section-level data can and cannot say
 ------------------------------------------
@@ -77,39 +80,26 @@ manufacturing, mining and energy, not building, so F is left out by default.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipeline.classifications.tables import (
+    EUROSTAT_DIVISIONS_FILE,
+    NACE_SECTIONS_FILE,
+    read_code_table,
+    tables_dir,
+)
 from pipeline.errors import UserError
 
-# Section letter -> (NACE Rev.2 title, first division, last division); Eurostat (2008),
-# *NACE Rev. 2 - Statistical classification of economic activities*, table of sections.
-NACE_SECTIONS: dict[str, tuple[str, int, int]] = {
-    "A": ("Agriculture, forestry and fishing", 1, 3),
-    "B": ("Mining and quarrying", 5, 9),
-    "C": ("Manufacturing", 10, 33),
-    "D": ("Electricity, gas, steam and air conditioning supply", 35, 35),
-    "E": ("Water supply; sewerage, waste management and remediation activities", 36, 39),
-    "F": ("Construction", 41, 43),
-    "G": ("Wholesale and retail trade; repair of motor vehicles and motorcycles", 45, 47),
-    "H": ("Transportation and storage", 49, 53),
-    "I": ("Accommodation and food service activities", 55, 56),
-    "J": ("Information and communication", 58, 63),
-    "K": ("Financial and insurance activities", 64, 66),
-    "L": ("Real estate activities", 68, 68),
-    "M": ("Professional, scientific and technical activities", 69, 75),
-    "N": ("Administrative and support service activities", 77, 82),
-    "O": ("Public administration and defence; compulsory social security", 84, 84),
-    "P": ("Education", 85, 85),
-    "Q": ("Human health and social work activities", 86, 88),
-    "R": ("Arts, entertainment and recreation", 90, 93),
-    "S": ("Other service activities", 94, 96),
-    "T": ("Activities of households as employers; own-use production of households", 97, 98),
-    "U": ("Activities of extraterritorial organisations and bodies", 99, 99),
-}
+SECTION_COLUMNS = ["section", "division_from", "division_to", "title"]
+# Deepest code of each classification of the NACE family: NACE classes have 4 digits,
+# OKVED 2 sub-classes 6.
+NACE_MAX_DIGITS = {"nace_r2": 4, "okved2": 6}
+EUROSTAT_TOTAL = "TOTAL"
 
 # Eurostat high-tech sectors (HTC): high-tech manufacturing + high-tech KIS.
 HIGH_TECH_AGGREGATES = ("C_HTC", "KIS_HTC")
@@ -178,8 +168,66 @@ NAICS_TO_NACE_SECTION: tuple[tuple[str, str], ...] = (
 DIVISION_COLUMNS = ["nace_r2_division", "eurostat_aggregate_code"]
 
 
-def section_of_division(division: str) -> str:
+@functools.lru_cache(maxsize=8)
+def _read_sections(path: Path) -> pd.DataFrame:
+    sections = read_code_table(path, SECTION_COLUMNS)
+    return pd.DataFrame(
+        {
+            "section": sections["section"].astype(str).to_numpy(),
+            "section_name": sections["title"].astype(str).to_numpy(),
+            "division_from": sections["division_from"].astype(int).to_numpy(),
+            "division_to": sections["division_to"].astype(int).to_numpy(),
+        }
+    )
+
+
+def read_nace_sections(directory: str | Path | None = None) -> pd.DataFrame:
+    """The 21 NACE Rev. 2 sections and the divisions each spans (read once per folder).
+
+    Parameters
+    ----------
+    directory : str or Path, optional
+        Classification tables folder (default: the one params.yaml names).
+
+    Returns
+    -------
+    DataFrame
+        section (A-U), section_name (the NACE title), division_from, division_to (int):
+        ``nace_r2_sections.csv``, Eurostat (2008), *NACE Rev. 2 - Statistical
+        classification of economic activities*, table of sections.
+    """
+    return _read_sections(tables_dir(directory) / NACE_SECTIONS_FILE).copy()
+
+
+def _section_table(section_table: pd.DataFrame | None) -> pd.DataFrame:
+    return read_nace_sections() if section_table is None else section_table
+
+
+def nace_divisions(
+    directory: str | Path | None = None, section_table: pd.DataFrame | None = None
+) -> dict[str, str]:
+    """NACE Rev. 2 division (two digits) -> its section letter (88 divisions, 21 sections).
+
+    Examples
+    --------
+    >>> divisions = nace_divisions()
+    >>> len(divisions), divisions["26"], divisions["72"]
+    (88, 'C', 'M')
+    """
+    table = read_nace_sections(directory) if section_table is None else section_table
+    return {
+        f"{division:02d}": section
+        for section, first, last in zip(
+            table["section"], table["division_from"], table["division_to"], strict=True
+        )
+        for division in range(int(first), int(last) + 1)
+    }
+
+
+def section_of_division(division: str, section_table: pd.DataFrame | None = None) -> str:
     """NACE Rev.2 section letter of a two-digit division code.
+
+    ``section_table`` is :func:`read_nace_sections` output (read when not given).
 
     Examples
     --------
@@ -190,13 +238,35 @@ def section_of_division(division: str) -> str:
         number = int(str(division))
     except ValueError as error:
         raise UserError(f"NACE division '{division}' is not a two-digit number") from error
-    for section, (_, first, last) in NACE_SECTIONS.items():
+    table = _section_table(section_table)
+    for section, first, last in zip(
+        table["section"], table["division_from"], table["division_to"], strict=True
+    ):
         if first <= number <= last:
-            return section
+            return str(section)
     raise UserError(f"NACE division '{division}' is not a NACE Rev.2 division (01-99)")
 
 
-def division_aggregates(eurostat: pd.DataFrame) -> pd.DataFrame:
+def nace_level(codes: pd.Series) -> pd.Series:
+    """Level of NACE Rev. 2 codes as Eurostat writes them: 0 TOTAL, 1 section (C), 2 division
+    (C10), 3 group, 4 class.
+
+    Aggregates (B-E, M_N ...) get level 1.
+
+    Examples
+    --------
+    >>> nace_level(pd.Series(["TOTAL", "C", "C10", "C101", "C1011", "B-E"])).tolist()
+    [0, 1, 2, 3, 4, 1]
+    """
+    codes = codes.astype(str)
+    digit_count = codes.str.extract(r"^[A-U](\d*)$")[0].str.len()
+    level = digit_count.where(digit_count > 0, 1).fillna(1)
+    return level.where(codes != EUROSTAT_TOTAL, 0).astype("int8")
+
+
+def division_aggregates(
+    eurostat: pd.DataFrame, section_table: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """All 88 NACE Rev.2 divisions with their section and Eurostat technology aggregate.
 
     Parameters
@@ -205,6 +275,8 @@ def division_aggregates(eurostat: pd.DataFrame) -> pd.DataFrame:
         ``eurostat_nace_r2_tech_knowledge_intensity.csv`` read with ``dtype=str``: the 72
         manufacturing and service divisions with ``eurostat_aggregate_code`` (C_HTC,
         C_MHTC, C_MLTC, C_LTC, KIS_HTC, KIS_FIN, KIS_MKT_OTH, KIS_OTH, LKIS_MKT, LKIS_OTH).
+    section_table : DataFrame, optional
+        :func:`read_nace_sections` output (read when not given).
 
     Returns
     -------
@@ -216,6 +288,7 @@ def division_aggregates(eurostat: pd.DataFrame) -> pd.DataFrame:
     missing = [column for column in DIVISION_COLUMNS if column not in eurostat.columns]
     if missing:
         raise UserError(f"NACE divisions table: missing column(s) {', '.join(missing)}")
+    section_of = nace_divisions(section_table=_section_table(section_table))
     codes = eurostat["nace_r2_division"].astype(str).str.zfill(2)
     listed = pd.Series(eurostat["eurostat_aggregate_code"].to_numpy(), index=codes.to_numpy())
     if listed.index.duplicated().any():
@@ -224,36 +297,31 @@ def division_aggregates(eurostat: pd.DataFrame) -> pd.DataFrame:
     if "nace_r2_section" in eurostat.columns:
         stated = eurostat["nace_r2_section"].fillna("").astype(str).to_numpy()
         for code, section in zip(codes, stated, strict=True):
-            if section and section != section_of_division(code):
+            if section and section != section_of.get(code):
                 raise UserError(
                     f"NACE divisions table: division {code} is in section "
-                    f"{section_of_division(code)}, not {section}"
+                    f"{section_of_division(code, section_table)}, not {section}"
                 )
-    divisions = [
-        f"{number:02d}"
-        for _, first, last in NACE_SECTIONS.values()
-        for number in range(first, last + 1)
-    ]
+    divisions = list(section_of)
     unknown = sorted(set(listed.index) - set(divisions))
     if unknown:
         raise UserError(f"NACE divisions table: '{unknown[0]}' is not a NACE Rev.2 division")
     return pd.DataFrame(
         {
             "division": divisions,
-            "section": [section_of_division(code) for code in divisions],
+            "section": [section_of[code] for code in divisions],
             "eurostat_aggregate_code": listed.reindex(divisions).to_numpy(),
         }
     )
 
 
-def read_division_aggregates(path: Path) -> pd.DataFrame:
-    """Read the Eurostat division table and return :func:`division_aggregates` of it."""
+def read_division_aggregates(directory: str | Path | None = None) -> pd.DataFrame:
+    """Read the Eurostat division table of the classifications folder (default: the one
+    params.yaml names) and return :func:`division_aggregates` of it."""
+    path = tables_dir(directory) / EUROSTAT_DIVISIONS_FILE
+    eurostat = read_code_table(path)
     try:
-        eurostat = pd.read_csv(path, dtype=str)
-    except FileNotFoundError as error:
-        raise UserError(f"{path}: not found; restore it from git (data/raw is tracked)") from error
-    try:
-        return division_aggregates(eurostat)
+        return division_aggregates(eurostat, read_nace_sections(directory))
     except UserError as error:
         raise UserError(f"{path}: {error}") from error
 
@@ -263,6 +331,7 @@ def section_technology(
     technology_aggregates: tuple[str, ...] | list[str] = HIGH_TECH_AGGREGATES,
     production_sections: tuple[str, ...] | list[str] = PRODUCTION_SECTIONS,
     division_weights: Mapping[str, float] | pd.Series | None = None,
+    section_table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Technology intensity and goods production of each NACE section.
 
@@ -278,6 +347,8 @@ def section_technology(
     division_weights : mapping or Series, optional
         Weight of each two-digit division (e.g. its employment in a reference economy).
         Divisions without a weight count 0. Default: every division weighs 1.
+    section_table : DataFrame, optional
+        :func:`read_nace_sections` output (read when not given): the sections and names.
 
     Returns
     -------
@@ -329,12 +400,13 @@ def section_technology(
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         share = summary["technology_weight"] / summary["weight"].where(summary["weight"] > 0)
-    sections = pd.Index(list(NACE_SECTIONS), name="section")
+    table = _section_table(section_table)
+    sections = pd.Index(table["section"].astype(str), name="section")
     summary = summary.reindex(sections)
     return pd.DataFrame(
         {
             "section": sections.astype(str),
-            "section_name": [NACE_SECTIONS[s][0] for s in sections],
+            "section_name": table["section_name"].astype(str).to_numpy(),
             "n_divisions": summary["n_divisions"].fillna(0).astype("int64").to_numpy(),
             "n_technology_divisions": summary["n_technology_divisions"]
             .fillna(0)
@@ -360,6 +432,7 @@ def technology_sections(technology: pd.DataFrame, share_min: float) -> list[str]
 def section_clusters(
     sections: pd.Series | list[str],
     cluster_types: Mapping[str, str] | None = None,
+    section_table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each NACE / OKVED2 section as its own cluster, typed traded or local.
 
@@ -371,6 +444,8 @@ def section_clusters(
         :func:`pipeline.classifications.benchmark_clusters.industry_clusters`.
     cluster_types : mapping, optional
         Section -> 'traded' or 'local'; default :data:`SECTION_CLUSTER_TYPES`.
+    section_table : DataFrame, optional
+        :func:`read_nace_sections` output (read when not given): the section names.
 
     Returns
     -------
@@ -388,7 +463,8 @@ def section_clusters(
     wrong = sorted({value for value in types.values()} - {"traded", "local"})
     if wrong:
         raise UserError(f"section cluster types must be 'traded' or 'local', not {wrong}")
-    codes = sorted(set(pd.Series(list(sections), dtype=str)) & set(NACE_SECTIONS))
+    names = _section_table(section_table).set_index("section")["section_name"]
+    codes = sorted(set(pd.Series(list(sections), dtype=str)) & set(names.index))
     untyped = [code for code in codes if code not in types]
     if untyped:
         raise UserError(f"section cluster types: no type for section '{untyped[0]}'")
@@ -396,7 +472,7 @@ def section_clusters(
         {
             "industry_code": pd.Series(codes, dtype=str),
             "cluster_code": pd.Series(codes, dtype=str),
-            "cluster_name": pd.Series([NACE_SECTIONS[c][0] for c in codes], dtype=str),
+            "cluster_name": pd.Series([names[c] for c in codes], dtype=str),
             "cluster_type": pd.Series([types[c] for c in codes], dtype=str),
             "mapped_via": pd.Series(["section"] * len(codes), dtype=str),
         }

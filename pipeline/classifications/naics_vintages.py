@@ -1,6 +1,6 @@
 """NAICS 2012 <-> 2017 concordance, at every code level, and a report of unmatched codes.
 
-The six-digit rows (``data/raw/classifications/naics_2017_to_2012.csv``: naics2017,
+The six-digit rows (``naics_2017_to_2012.csv`` in the classifications folder: naics2017,
 naics2012, primary) list only the codes that changed between the vintages (Census, "2017
 NAICS to 2012 NAICS" concordance); every other code is the same in both. Codes of 3 to 5
 digits follow from the six-digit rows by truncation: 517311 <- 517110 gives 51731 <- 51711
@@ -18,42 +18,23 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.classifications.tables import CONCORDANCE_FILE, read_code_table, table_path
 from pipeline.errors import UserError
 
-# NAICS publishes three sectors as ranges: the two-digit prefix of a manufacturing, retail or
-# transport code -> its range sector (the same in the 2012 and 2017 vintages).
-RANGE_SECTORS = {
-    "31": "31-33",
-    "32": "31-33",
-    "33": "31-33",
-    "44": "44-45",
-    "45": "44-45",
-    "48": "48-49",
-    "49": "48-49",
-}
-
 CONCORDANCE_COLUMNS = ["naics2017", "naics2012", "primary"]
-DEFAULT_CONCORDANCE = (
-    Path(__file__).resolve().parents[2]
-    / "data"
-    / "raw"
-    / "classifications"
-    / "naics_2017_to_2012.csv"
-)
 VINTAGES = {"2012": "naics2012", "2017": "naics2017"}
 SIX_DIGITS = 6
 FIRST_TRUNCATED_LEVEL = 3
 
 
-def read_naics_concordance(path: Path = DEFAULT_CONCORDANCE) -> pd.DataFrame:
-    """The six-digit NAICS 2017 -> 2012 rows (naics2017, naics2012, primary as bool)."""
-    try:
-        rows = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError as error:
-        raise UserError(f"{path}: not found; restore it from git") from error
-    missing = [column for column in CONCORDANCE_COLUMNS if column not in rows.columns]
-    if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
+def read_naics_concordance(path: str | Path | None = None) -> pd.DataFrame:
+    """The six-digit NAICS 2017 -> 2012 rows (naics2017, naics2012, primary as bool).
+
+    ``path`` defaults to ``naics_2017_to_2012.csv`` in the classification tables folder
+    (:func:`pipeline.classifications.tables.tables_dir`). The one reader of that file.
+    """
+    path = Path(path) if path is not None else table_path(CONCORDANCE_FILE)
+    rows = read_code_table(path, CONCORDANCE_COLUMNS, keep_default_na=False)
     for column in ["naics2017", "naics2012"]:
         bad = ~rows[column].str.fullmatch(r"\d{6}")
         if bad.any():

@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.classifications.tables import read_code_table
 from pipeline.errors import UserError
+
+TECHNOLOGY_LIST_COLUMNS = ("category", "list_id", "naics", "naics_vintage")
 
 # NAICS 2002 four-digit codes retired by later vintages -> their NAICS 2017 successors.
 NAICS2002_TO_2017 = {
@@ -30,11 +33,7 @@ NAICS2002_TO_2017 = {
 
 def read_technology_lists(path: Path) -> pd.DataFrame:
     """The technology lists table (list_id, category, naics, naics_vintage, title, ...)."""
-    lists = pd.read_csv(path, dtype=str)
-    missing = {"list_id", "category", "naics", "naics_vintage"} - set(lists.columns)
-    if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-    return lists
+    return read_code_table(path, TECHNOLOGY_LIST_COLUMNS)
 
 
 def technology_prefixes(

@@ -19,31 +19,30 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.classifications.tables import TITLES_FILE, read_code_table, tables_dir
 from pipeline.errors import UserError
 
-TITLES_FILE = "industry_titles.csv"
 TITLE_COLUMNS = ["classification", "industry_code", "industry_name"]
 
 
-def read_industry_titles(classifications_dir: Path | str) -> pd.DataFrame:
+def read_industry_titles(classifications_dir: Path | str | None = None) -> pd.DataFrame:
     """The whole title table: classification, industry_code, industry_name (all strings)."""
-    path = Path(classifications_dir) / TITLES_FILE
+    path = tables_dir(classifications_dir) / TITLES_FILE
     if not path.exists():
         raise UserError(f"{path}: not found; the classifications folder must hold {TITLES_FILE}")
-    titles = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [column for column in TITLE_COLUMNS if column not in titles.columns]
-    if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
-    return titles[TITLE_COLUMNS]
+    return read_code_table(path, TITLE_COLUMNS, keep_default_na=False)[TITLE_COLUMNS]
 
 
-def industry_titles(classification: str, classifications_dir: Path | str) -> pd.Series:
+def industry_titles(
+    classification: str, classifications_dir: Path | str | None = None
+) -> pd.Series:
     """Titles of one classification as a Series indexed by industry code (empty if none).
+
+    ``classifications_dir`` defaults to the folder params.yaml names.
 
     Examples
     --------
-    >>> from pipeline.sources.generic import CLASSIFICATIONS_DIR
-    >>> industry_titles("naics2017", CLASSIFICATIONS_DIR)["3364"]
+    >>> industry_titles("naics2017")["3364"]
     'Aerospace Product and Parts Manufacturing'
     """
     titles = read_industry_titles(classifications_dir)

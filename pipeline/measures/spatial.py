@@ -32,17 +32,20 @@ Conventions shared by every function here:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-from esda.getisord import G_Local
-from esda.moran import Moran_Local
 from libpysal.graph import Graph
+from scipy import sparse as sp_sparse
 from scipy import stats
 
 from pipeline.errors import UserError
+from pipeline.progress import tracked
+
+T = TypeVar("T")
 
 WEIGHT_COLUMNS = ["focal", "neighbor", "weight"]
 MISSING_POLICIES = ("drop", "raise")
@@ -51,6 +54,12 @@ QUADRANT_LABELS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 NOT_SIGNIFICANT = "ns"
 GLOBAL_COLUMNS = ["moran_i", "expected_i", "z_norm", "p_norm", "p_sim", "n", "permutations", "seed"]
 LOCAL_COLUMNS = ["local_i", "local_p", "quadrant", "gi_star_z", "gi_star_p"]
+# (variable, permutation) columns per sparse product of the global Moran permutations:
+# about 3 x regions x 256 x 8 bytes of working memory (11 MB for 1,873 counties), which
+# stays in cache; it changes speed only, never a result.
+COLUMNS_PER_PRODUCT = 256
+# Safety factor on the rounding bound of a permuted local I (see _local_p_sim).
+NEAR_TIE_SAFETY = 16.0
 
 
 def graph_from_weights(weights: pd.DataFrame, region_ids: Iterable[str]) -> Graph:
@@ -143,10 +152,10 @@ def graph_from_weights(weights: pd.DataFrame, region_ids: Iterable[str]) -> Grap
 def global_moran(
     values: pd.DataFrame,
     graph: Graph,
-    permutations: int = 999,
-    seed: int = 12345,
-    missing: str = "drop",
-    chunk_size: int = 64,
+    permutations: int,
+    seed: int,
+    missing: str,
+    progress: str | None = None,
 ) -> pd.DataFrame:
     """Global Moran's I of every column of ``values``, with analytical and permutation inference.
 
@@ -166,8 +175,9 @@ def global_moran(
     missing : {'drop', 'raise'}
         'drop': compute each variable on the regions where it is observed (the subgraph
         of those regions, re-standardised). 'raise': raise a UserError on any NaN.
-    chunk_size : int
-        Variables processed together; changes speed and memory only, never the result.
+    progress : str, optional
+        Title of a progress bar over the permutation blocks (on stderr, only when it is a
+        terminal); None draws none (as inside dask workers).
 
     Returns
     -------
@@ -194,7 +204,11 @@ def global_moran(
     ``permutations`` times, which is exactly what :class:`esda.Moran` draws (it calls
     ``np.random.permutation(z)``) right after ``np.random.seed(seed)``; the arithmetic
     follows esda's order, so I and p_sim are identical to esda's. numpy's global random
-    state is not touched. Variables with the same missing regions share the draws.
+    state is not touched. The draws depend only on n, so they are made once for all the
+    variables observed in the same number of regions, and the (variable, permutation)
+    pairs are evaluated ``COLUMNS_PER_PRODUCT`` at a time by one sparse product: a
+    variable with its own missing regions (a suppressed cell) costs a few products, not
+    one per permutation.
 
     Examples
     --------
@@ -205,24 +219,25 @@ def global_moran(
     ...                         "weight": 1.0})
     >>> graph = graph_from_weights(weights, ["a", "b", "c", "d"])
     >>> values = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0]}, index=["a", "b", "c", "d"])
-    >>> round(float(global_moran(values, graph, permutations=0).loc["y", "moran_i"]), 12)
+    >>> moran = global_moran(values, graph, permutations=0, seed=0, missing="drop")
+    >>> round(float(moran.loc["y", "moran_i"]), 12)
     0.4
     """
     _check_policy(missing)
     graph = graph.transform("r")
     matrix = _aligned(values, graph, missing)
     observed = matrix.notna().to_numpy()
-    region_ids = np.asarray(graph.unique_ids)
     variables_by_region = matrix.to_numpy(dtype="float64")
-    result = pd.DataFrame(
-        np.nan, index=pd.Index(matrix.columns, name="variable"), columns=GLOBAL_COLUMNS
-    )
-    for mask, positions in _missing_patterns(observed):
-        subgraph = graph if mask.all() else _subgraph(graph, region_ids[mask])
+    columns = {column: np.full(len(matrix.columns), np.nan) for column in GLOBAL_COLUMNS}
+    full = _Weights.of(graph)
+    patterns = sorted(_missing_patterns(observed), key=lambda pattern: int(pattern[0].sum()))
+    draws = _PermutationDraws(permutations, seed)
+    for mask, positions in _progress(patterns, progress, len(patterns)):
+        weights = full if mask.all() else full.restricted(mask)
         block = np.ascontiguousarray(variables_by_region[mask][:, positions].T)
-        statistics = _moran_block(block, subgraph, permutations, seed, chunk_size)
-        for column, column_values in statistics.items():
-            result.iloc[positions, result.columns.get_loc(column)] = column_values
+        for column, column_values in _moran_block(block, weights, draws).items():
+            columns[column][positions] = column_values
+    result = pd.DataFrame(columns, index=pd.Index(matrix.columns, name="variable"))
     result["n"] = result["n"].astype("int64")
     result["permutations"] = np.int64(permutations)
     result["seed"] = np.int64(seed)
@@ -232,10 +247,11 @@ def global_moran(
 def local_spatial(
     values: pd.DataFrame,
     graph: Graph,
-    permutations: int = 999,
-    seed: int = 12345,
-    alpha: float = 0.05,
-    missing: str = "drop",
+    permutations: int,
+    seed: int,
+    alpha: float,
+    missing: str,
+    progress: str | None = None,
 ) -> pd.DataFrame:
     """Local Moran's I (LISA) and Getis-Ord Gi* of every region for every column of ``values``.
 
@@ -255,12 +271,15 @@ def local_spatial(
         Significance level: a region's quadrant is 'ns' when local_p > alpha.
     missing : {'drop', 'raise'}
         As in :func:`global_moran`; dropped regions have no row in the output.
+    progress : str, optional
+        Title of a progress bar over the permutations (stderr, terminals only).
 
     Returns
     -------
     DataFrame
-        One row per region x variable: region_id, variable, local_i, local_p, quadrant
-        (HH, HL, LH, LL or ns), gi_star_z, gi_star_p.
+        One row per region x variable (variables in column order, regions in the graph's
+        order): region_id, variable, local_i, local_p, quadrant (HH, HL, LH, LL or ns),
+        gi_star_z, gi_star_p.
 
     Notes
     -----
@@ -289,6 +308,11 @@ def local_spatial(
     (see the module docstring). Gi* is also NaN where a region's neighbourhood holds every
     region (its variance is 0). A constant variable gives NaN everywhere.
 
+    The conditional draws are made once, as esda's ``crand`` makes them, and each
+    permutation is evaluated for every region and variable by one sparse product
+    (:func:`_local_block`); working memory is about 6 x regions x variables x 8 bytes
+    (90 MB for 1,873 counties x 1,000 six-digit industries).
+
     Examples
     --------
     >>> weights = pd.DataFrame({"focal": ["a", "b", "b", "c", "c", "d"],
@@ -296,48 +320,57 @@ def local_spatial(
     ...                         "weight": 1.0})
     >>> graph = graph_from_weights(weights, ["a", "b", "c", "d"])
     >>> values = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0]}, index=["a", "b", "c", "d"])
-    >>> local_spatial(values, graph, permutations=0)["local_i"].round(6).tolist()
+    >>> local = local_spatial(values, graph, permutations=0, seed=0, alpha=0.05, missing="drop")
+    >>> local["local_i"].round(6).tolist()
     [0.45, 0.15, 0.15, 0.45]
     """
     _check_policy(missing)
     graph = graph.transform("r")
     matrix = _aligned(values, graph, missing)
     region_ids = np.asarray(graph.unique_ids)
-    subgraphs: dict[bytes, Graph] = {}
-    pieces = []
-    for column in matrix.columns:
-        variable = matrix[column].to_numpy(dtype="float64")
-        mask = ~np.isnan(variable)
+    variables_by_region = matrix.to_numpy(dtype="float64")
+    negative = variables_by_region < 0  # NaN compares False
+    if negative.any():
+        row, column = np.argwhere(negative)[0]
+        raise UserError(
+            f"local statistics: variable '{matrix.columns[column]}' is negative in region "
+            f"{region_ids[row]}; Getis-Ord Gi* needs values >= 0 (pass LQs or employment)"
+        )
+    full = _Weights.of(graph)
+    pieces: dict[int, pd.DataFrame] = {}
+    for mask, positions in _missing_patterns(~np.isnan(variables_by_region)):
         if not mask.any():
             continue
-        if (variable[mask] < 0).any():
-            region = region_ids[mask][np.argmax(variable[mask] < 0)]
-            raise UserError(
-                f"local statistics: variable '{column}' is negative in region {region}; "
-                "Getis-Ord Gi* needs values >= 0 (pass LQs or employment)"
-            )
-        key = mask.tobytes()
-        if key not in subgraphs:
-            subgraphs[key] = graph if mask.all() else _subgraph(graph, region_ids[mask])
-        local = _local_one(variable[mask], subgraphs[key], permutations, seed, alpha)
-        local.insert(0, "variable", column)
-        local.insert(0, "region_id", region_ids[mask])
-        pieces.append(local)
+        weights = full if mask.all() else full.restricted(mask)
+        block = np.ascontiguousarray(variables_by_region[mask][:, positions])
+        statistics = _local_block(block, weights, permutations, seed, alpha, progress)
+        n_regions = int(mask.sum())
+        # variable-major rows: each variable's regions together, in the graph's order
+        local = pd.DataFrame(
+            {column: statistics[column].ravel(order="F") for column in LOCAL_COLUMNS}
+        )
+        local["quadrant"] = local["quadrant"].astype(str)
+        local.insert(0, "variable", np.repeat(matrix.columns[positions].to_numpy(), n_regions))
+        local.insert(0, "region_id", np.tile(region_ids[mask], len(positions)))
+        # one piece per pattern, keyed by its first column, re-sorted below
+        pieces[int(positions[0])] = local
     if not pieces:
         return _empty_local()
-    return pd.concat(pieces, ignore_index=True)
+    local = pd.concat([pieces[position] for position in sorted(pieces)], ignore_index=True)
+    order = pd.Index(matrix.columns).get_indexer(local["variable"])
+    return local.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
 
 
 def moran_by_group(
     table: pd.DataFrame,
     weights: pd.DataFrame,
-    value: str = "lq",
-    group: Sequence[str] = ("year", "industry_code"),
+    value: str,
+    group: Sequence[str],
+    permutations: int,
+    seed: int,
+    missing: str,
     region: str = "region_id",
-    permutations: int = 999,
-    seed: int = 12345,
-    missing: str = "drop",
-    chunk_size: int = 64,
+    progress: str | None = None,
 ) -> pd.DataFrame:
     """Global Moran's I of ``value`` for every group of a long region table.
 
@@ -354,10 +387,10 @@ def moran_by_group(
         The last column names the variable (industry_code, cluster_code); the others
         (year) form frames that are analysed separately, each with its own graph and
         one set of permutation draws shared by all variables of the frame.
+    permutations, seed, missing, progress
+        As in :func:`global_moran`.
     region : str
         Region identifier column.
-    permutations, seed, missing, chunk_size
-        As in :func:`global_moran`.
 
     Returns
     -------
@@ -375,7 +408,7 @@ def moran_by_group(
     """
     pieces = []
     for frame_key, wide, graph in _frames(table, weights, value, list(group), region):
-        statistics = global_moran(wide, graph, permutations, seed, missing, chunk_size)
+        statistics = global_moran(wide, graph, permutations, seed, missing, progress)
         statistics = statistics.rename_axis(group[-1]).reset_index()
         pieces.append(_with_frame_key(statistics, frame_key, list(group[:-1]), table))
     columns = [*group, *GLOBAL_COLUMNS]
@@ -387,22 +420,29 @@ def moran_by_group(
 def local_by_group(
     table: pd.DataFrame,
     weights: pd.DataFrame,
-    value: str = "lq",
-    group: Sequence[str] = ("year", "cluster_code"),
+    value: str,
+    group: Sequence[str],
+    permutations: int,
+    seed: int,
+    alpha: float,
+    missing: str,
     region: str = "region_id",
-    permutations: int = 999,
-    seed: int = 12345,
-    alpha: float = 0.05,
-    missing: str = "drop",
+    progress: str | None = None,
+    variables: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Local Moran and Gi* of ``value`` for every region x group of a long region table.
 
     Parameters
     ----------
     table, weights, value, group, region
-        As in :func:`moran_by_group` (default variable: cluster_code).
-    permutations, seed, alpha, missing
+        As in :func:`moran_by_group` (the variable is, for example, cluster_code or
+        industry_code).
+    permutations, seed, alpha, missing, progress
         As in :func:`local_spatial`.
+    variables : sequence of str, optional
+        Test only these variables (values of ``group[-1]``); the regions of a frame are
+        still those of the whole table, so splitting the variables into tasks gives the
+        same results as one call.
 
     Returns
     -------
@@ -413,11 +453,16 @@ def local_by_group(
     Notes
     -----
     Regions and absent cells as in :func:`moran_by_group`: an absent region x cluster
-    cell is LQ 0, so every region of the frame gets a row for every variable.
+    cell is LQ 0, so every region of the frame gets a row for every variable. The
+    results of a variable do not depend on the other variables of the table (the
+    conditional draws depend only on the frame's regions and the seed), so a table may
+    be split by variable into tasks.
     """
     pieces = []
     for frame_key, wide, graph in _frames(table, weights, value, list(group), region):
-        local = local_spatial(wide, graph, permutations, seed, alpha, missing)
+        if variables is not None:
+            wide = wide[wide.columns[wide.columns.isin(list(variables))]]
+        local = local_spatial(wide, graph, permutations, seed, alpha, missing, progress)
         local = local.rename(columns={"variable": group[-1], "region_id": region})
         pieces.append(_with_frame_key(local, frame_key, list(group[:-1]), table))
     columns = [*group, region, *LOCAL_COLUMNS]
@@ -429,6 +474,10 @@ def local_by_group(
 # --------------------------------------------------------------------------------------
 # Internals
 # --------------------------------------------------------------------------------------
+
+
+def _progress(items: Iterable[T], title: str | None, total: int) -> Iterable[T]:
+    return items if title is None else tracked(items, title, total)
 
 
 def _check_policy(missing: str) -> None:
@@ -453,18 +502,92 @@ def _aligned(values: pd.DataFrame, graph: Graph, missing: str) -> pd.DataFrame:
     return matrix
 
 
-def _missing_patterns(observed: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _missing_patterns(observed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """(mask of observed regions, positions of the columns with that mask)."""
     patterns: dict[bytes, list[int]] = {}
+    columns = np.asfortranarray(observed)
     for position in range(observed.shape[1]):
-        patterns.setdefault(observed[:, position].tobytes(), []).append(position)
-    for positions in patterns.values():
-        yield observed[:, positions[0]].copy(), np.asarray(positions)
+        patterns.setdefault(columns[:, position].tobytes(), []).append(position)
+    return [
+        (observed[:, positions[0]].copy(), np.asarray(positions)) for positions in patterns.values()
+    ]
 
 
-def _subgraph(graph: Graph, region_ids: np.ndarray) -> Graph:
-    """The graph of ``region_ids`` only, re-standardised by row (new isolates allowed)."""
-    return graph.subgraph(np.asarray(region_ids, dtype=object)).transform("r")
+@dataclass(frozen=True)
+class _Weights:
+    """A row-standardised Graph as the arrays esda uses: CSR weights, S0, S1, S2, isolates.
+
+    ``restricted`` is ``Graph.subgraph(ids).transform('r')`` without building a Graph
+    (libpysal's costs about 40 ms with its summary, which a year of suppressed county cells,
+    1,270 distinct missing patterns, paid 1,270 times): the same CSR arrays, explicit zero
+    self-loops of isolates included, row sums by pandas' grouped (compensated) sum and S0
+    by pandas' sum of the adjacency, as libpysal computes them, so every number is
+    libpysal's bit for bit (tested).
+    """
+
+    sparse: sp_sparse.csr_array
+    s0: float
+    s1: float
+    s2: float
+    isolate: np.ndarray
+
+    @classmethod
+    def of(cls, graph: Graph) -> _Weights:
+        summary = graph.summary()
+        isolate = graph.cardinalities.to_numpy() == 0
+        return cls(graph.sparse.tocsr(), summary.s0, summary.s1, summary.s2, isolate)
+
+    def restricted(self, mask: np.ndarray) -> _Weights:
+        full = sp_sparse.coo_array(self.sparse)
+        linked = full.data != 0  # isolates' zero self-loops are rebuilt below
+        rows, columns, values = full.row[linked], full.col[linked], full.data[linked]
+        keep = mask[rows] & mask[columns]
+        position = np.cumsum(mask) - 1
+        rows, columns, values = position[rows[keep]], position[columns[keep]], values[keep]
+        n = int(mask.sum())
+        isolates = np.setdiff1d(np.arange(n), rows)
+        rows = np.concatenate([rows, isolates])
+        columns = np.concatenate([columns, isolates])
+        values = np.concatenate([values, np.zeros(len(isolates))])
+        order = np.lexsort((columns, rows))
+        rows, columns, values = rows[order], columns[order], values[order]
+        # libpysal's transform('r'): w / groupby(focal).transform('sum'), 0 / 0 -> 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            row_sums = pd.Series(values).groupby(rows, sort=False).transform("sum").to_numpy()
+            standardised = np.nan_to_num(values / row_sums, nan=0.0)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+        sparse = sp_sparse.csr_array((standardised, columns, indptr), shape=(n, n))
+        # GraphSummary's S0 (adjacency.sum()), S1 and S2, operation for operation
+        s0 = pd.Series(standardised).sum()
+        twice = sparse.transpose() + sparse
+        s1 = (twice * twice).sum() / 2.0
+        s2 = (np.array(sparse.sum(1) + sparse.sum(0).transpose()) ** 2).sum()
+        isolate = np.zeros(n, dtype=bool)
+        isolate[isolates] = True
+        return _Weights(sparse, float(s0), float(s1), float(s2), isolate)
+
+
+class _PermutationDraws:
+    """esda.Moran's draws, ``RandomState(seed).permutation(n)`` x permutations, by n.
+
+    Kept for the last n only: :func:`global_moran` visits the missing patterns by their
+    number of regions, so each n is drawn once (4 ms per 1,000 permutations of 1,900).
+    """
+
+    def __init__(self, permutations: int, seed: int) -> None:
+        self.permutations = permutations
+        self.seed = seed
+        self._n = -1
+        self._orders = np.empty((0, 0), dtype=np.intp)
+
+    def __call__(self, n: int) -> np.ndarray:
+        if n != self._n:
+            draws = np.random.RandomState(self.seed)
+            self._orders = np.array(
+                [draws.permutation(n) for _ in range(self.permutations)], dtype=np.intp
+            ).reshape(self.permutations, n)
+            self._n = n
+        return self._orders
 
 
 def _cross_products(z_by_region: np.ndarray, sparse_weights) -> np.ndarray:
@@ -478,8 +601,40 @@ def _cross_products(z_by_region: np.ndarray, sparse_weights) -> np.ndarray:
     return np.ascontiguousarray(products.T).sum(axis=1)
 
 
+def _permuted_cross_products(z: np.ndarray, sparse_weights, orders: np.ndarray) -> np.ndarray:
+    """_cross_products of z[order] for every order (rows of ``orders``): (permutations, k).
+
+    The (permutation, variable) pairs go ``COLUMNS_PER_PRODUCT`` at a time through one
+    sparse product: chunks of variables for one permutation when there are many
+    variables, blocks of permutations of a few variables otherwise. Every column is
+    computed as in :func:`_cross_products`, so the result does not depend on the blocking.
+    """
+    n, k = z.shape
+    permutations = len(orders)
+    cross = np.empty((permutations, k))
+    if k >= COLUMNS_PER_PRODUCT:
+        # contiguous chunks first: gathering the rows of a narrow array stays in cache
+        chunks = [
+            slice(start, start + COLUMNS_PER_PRODUCT) for start in range(0, k, COLUMNS_PER_PRODUCT)
+        ]
+        z_chunks = [np.ascontiguousarray(z[:, chunk]) for chunk in chunks]
+        for permutation, order in enumerate(orders):
+            for chunk, z_chunk in zip(chunks, z_chunks, strict=True):
+                cross[permutation, chunk] = _cross_products(z_chunk[order], sparse_weights)
+        return cross
+    per_block = max(1, COLUMNS_PER_PRODUCT // k)
+    for start in range(0, permutations, per_block):
+        block = orders[start : start + per_block]
+        # column (p, v) of the product is variable v under permutation p
+        permuted = z[block].transpose(1, 0, 2).reshape(n, len(block) * k)
+        cross[start : start + len(block)] = _cross_products(permuted, sparse_weights).reshape(
+            len(block), k
+        )
+    return cross
+
+
 def _moran_block(
-    block: np.ndarray, graph: Graph, permutations: int, seed: int, chunk_size: int
+    block: np.ndarray, weights: _Weights, draws: _PermutationDraws
 ) -> dict[str, np.ndarray]:
     """esda.Moran for each row of ``block`` (k variables x n regions, no NaN)."""
     n_variables, n = block.shape
@@ -494,8 +649,7 @@ def _moran_block(
     }
     if n < 2:
         return result
-    summary = graph.summary()
-    s0, s1, s2 = summary.s0, summary.s1, summary.s2
+    s0, s1, s2 = weights.s0, weights.s1, weights.s2
     varying = np.flatnonzero(np.ptp(block, axis=1) > 0)
     if s0 == 0 or len(varying) == 0:
         return result
@@ -508,74 +662,186 @@ def _moran_block(
     variables = block[varying]
     deviations = variables - variables.mean(axis=1, keepdims=True)
     sum_of_squares = (deviations * deviations).sum(axis=1)
-    sparse_weights = graph.sparse
+    z_by_region = np.ascontiguousarray(deviations.T)
     moran_i = np.empty(len(varying))
-    larger = np.zeros(len(varying), dtype=np.int64)
-    draws = np.random.RandomState(seed)
-    orders = np.array([draws.permutation(n) for _ in range(permutations)], dtype=np.intp)
-    for start in range(0, len(varying), chunk_size):
-        chunk = slice(start, start + chunk_size)
-        z_by_region = np.ascontiguousarray(deviations[chunk].T)
-        scale = sum_of_squares[chunk]
-        observed = n / s0 * _cross_products(z_by_region, sparse_weights) / scale
-        moran_i[chunk] = observed
-        for order in orders:
-            permuted = n / s0 * _cross_products(z_by_region[order], sparse_weights) / scale
-            larger[chunk] += permuted >= observed
+    for start in range(0, len(varying), COLUMNS_PER_PRODUCT):
+        chunk = slice(start, start + COLUMNS_PER_PRODUCT)
+        cross = _cross_products(z_by_region[:, chunk], weights.sparse)
+        moran_i[chunk] = n / s0 * cross / sum_of_squares[chunk]
     z_norm = (moran_i - expected) / variance**0.5
     result["moran_i"][varying] = moran_i
     result["expected_i"][varying] = expected
     result["z_norm"][varying] = z_norm
     result["p_norm"][varying] = 2.0 * stats.norm.sf(np.abs(z_norm))
-    if permutations:
-        folded = np.minimum(larger, permutations - larger)
-        result["p_sim"][varying] = (folded + 1.0) / (permutations + 1.0)
+    if draws.permutations:
+        cross = _permuted_cross_products(z_by_region, weights.sparse, draws(n))
+        permuted = n / s0 * cross / sum_of_squares
+        larger = (permuted >= moran_i).sum(axis=0)
+        folded = np.minimum(larger, draws.permutations - larger)
+        result["p_sim"][varying] = (folded + 1.0) / (draws.permutations + 1.0)
     return result
 
 
-def _local_one(
-    variable: np.ndarray, graph: Graph, permutations: int, seed: int, alpha: float
-) -> pd.DataFrame:
-    """esda Moran_Local and G_Local (Gi*) of one complete variable."""
-    n = len(variable)
-    isolate = graph.cardinalities.to_numpy() == 0
-    local = pd.DataFrame(
-        {
-            "local_i": np.full(n, np.nan),
-            "local_p": np.full(n, np.nan),
-            "quadrant": np.full(n, NOT_SIGNIFICANT, dtype=object),
-            "gi_star_z": np.full(n, np.nan),
-            "gi_star_p": np.full(n, np.nan),
-        }
+def _conditional_draws(n: int, max_card: int, permutations: int, seed: int) -> np.ndarray:
+    """esda's conditional-permutation draws (esda.crand.vec_permutations), global state untouched.
+
+    Row p holds ``max_card`` distinct positions among the n - 1 regions other than the focal
+    one: ``numpy.random.choice(n - 1, max_card, replace=False)`` after
+    ``numpy.random.seed(seed)``, which a RandomState seeded alike reproduces.
+    """
+    draws = np.random.RandomState(seed)
+    ids = np.empty((permutations, max_card), dtype=np.intp)
+    for permutation in range(permutations):
+        ids[permutation] = draws.choice(n - 1, size=max_card, replace=False)
+    return ids
+
+
+def _local_block(
+    block: np.ndarray,
+    weights: _Weights,
+    permutations: int,
+    seed: int,
+    alpha: float,
+    progress: str | None,
+) -> dict[str, np.ndarray]:
+    """esda Moran_Local and G_Local (Gi*) of each column of ``block`` (n regions x k, no NaN).
+
+    Notes
+    -----
+    Local Moran as esda.Moran_Local (Anselin 1995): z = (y - mean) / sd,
+    I_i = (n - 1) z_i (W z)_i / sum_k z_k^2. Conditional randomisation as esda's ``crand``:
+    one draw of ``max_card`` other regions per permutation, shared by every region and
+    variable; region i (k_i neighbours, its weights w_i in the graph's order) takes the
+    first k_i, so its permuted statistic is (n - 1) z_i (sum_t w_it z_draw(t)) / sum z^2.
+    A permutation is evaluated for all regions and variables at once as a sparse matrix
+    R_p (row i: the k_i drawn regions with weights w_i) times Z. Pairs (i, variable) where
+    any permuted value lands within a rounding margin of the observed I_i (ties are common:
+    a region with LQ 0 among neighbours with LQ 0) are recomputed in esda's own arithmetic
+    (one (permutations x k_i) @ w_i product per pair), so p_sim equals esda's exactly.
+    p_sim is esda's directed (folded) pseudo p-value, (larger + 1) / (permutations + 1).
+
+    Gi* as esda.G_Local(star=True, transform='B') (Ord and Getis 1995): binary weights
+    with self-weight 1, G*_i = (W y)_i / sum y, E = k_i / n,
+    Var = k_i (n - k_i) / ((n - 1) n^2) * s^2 / ybar^2, z = (G* - E) / sqrt(Var).
+    """
+    n, n_variables = block.shape
+    isolate = weights.isolate
+    result = {
+        "local_i": np.full((n, n_variables), np.nan),
+        "local_p": np.full((n, n_variables), np.nan),
+        "quadrant": np.full((n, n_variables), NOT_SIGNIFICANT, dtype=object),
+        "gi_star_z": np.full((n, n_variables), np.nan),
+        "gi_star_p": np.full((n, n_variables), np.nan),
+    }
+    varying = np.flatnonzero(np.ptp(block, axis=0) > 0) if n else np.array([], dtype=int)
+    if n < 2 or len(varying) == 0 or weights.s0 == 0:
+        return result
+    # Each variable as a contiguous row, so means and sums are numpy's pairwise sums of esda.
+    y_rows = np.ascontiguousarray(block[:, varying].T)
+    sparse_weights = weights.sparse
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z_rows = y_rows - y_rows.mean(axis=1, keepdims=True)
+        z_rows /= y_rows.std(axis=1, keepdims=True)
+        den = (z_rows * z_rows).sum(axis=1)
+        z = np.ascontiguousarray(z_rows.T)
+        lag = sparse_weights @ z
+        local_i = (n - 1) * z * lag / den
+        quadrant = np.where(z > 0, np.where(lag > 0, 1, 4), np.where(lag > 0, 2, 3))
+        result["local_i"][:, varying] = local_i
+        if permutations:
+            p_sim = _local_p_sim(z, local_i, den, sparse_weights, permutations, seed, progress)
+            p_sim[isolate] = np.nan
+            labels = np.vectorize(QUADRANT_LABELS.get, otypes=[object])(quadrant)
+            result["local_p"][:, varying] = p_sim
+            result["quadrant"][:, varying] = np.where(p_sim <= alpha, labels, NOT_SIGNIFICANT)
+        gi_z, gi_p = _gi_star(y_rows, sparse_weights)
+        gi_z[isolate] = np.nan
+        gi_p[isolate] = np.nan
+        result["gi_star_z"][:, varying] = gi_z
+        result["gi_star_p"][:, varying] = gi_p
+    return result
+
+
+def _local_p_sim(
+    z: np.ndarray,
+    local_i: np.ndarray,
+    den: np.ndarray,
+    sparse_weights,
+    permutations: int,
+    seed: int,
+    progress: str | None,
+) -> np.ndarray:
+    """esda's conditional-permutation p_sim of local Moran, every region x variable at once."""
+    n = z.shape[0]
+    self_weights = sparse_weights.diagonal()
+    others = sparse_weights.copy()
+    others.setdiag(0)
+    others.eliminate_zeros()
+    cardinality = np.diff(others.indptr)
+    other_weights = others.data
+    max_card = int(max(cardinality.max(), 1))
+    ids = _conditional_draws(n, max_card, permutations, seed)
+    scaling = (n - 1) / den
+    focal = np.repeat(np.arange(n), cardinality)
+    slot = np.arange(len(focal)) - others.indptr[focal]
+    # Rounding bound of either evaluation of a permuted I_i: sums of at most max_card + 1
+    # products of magnitude <= |z_i| max|z| (row-standardised weights), Higham (2002, §3.1).
+    eps = float(np.finfo(np.float64).eps)
+    scale = np.abs(z).max(axis=0) * (1.0 + np.abs(self_weights).max())
+    margin = NEAR_TIE_SAFETY * (max_card + 3) * eps * np.abs(z) * scale * scaling
+    larger = np.zeros(z.shape, dtype=np.int64)
+    near = np.zeros(z.shape, dtype=bool)
+    self_lag = self_weights[:, None] * z
+    for permutation in _progress(range(permutations), progress, permutations):
+        drawn = ids[permutation, slot]
+        drawn = drawn + (drawn >= focal)  # positions among the others -> region index
+        permuted_weights = sp_sparse.csr_matrix((other_weights, drawn, others.indptr), shape=(n, n))
+        permuted = z * (permuted_weights @ z + self_lag) * scaling
+        near |= np.abs(permuted - local_i) <= margin
+        larger += permuted >= local_i
+    for region in np.flatnonzero(near.any(axis=1) & (cardinality > 0)):
+        weights_i = other_weights[others.indptr[region] : others.indptr[region + 1]]
+        drawn = ids[:, : cardinality[region]]
+        drawn = drawn + (drawn >= region)
+        for variable in np.flatnonzero(near[region]):
+            # esda.crand._moran_local_crand, operation for operation.
+            z_i = z[region, variable]
+            z_rand = np.ascontiguousarray(z[drawn, variable])
+            permuted = z_i * (z_rand @ weights_i + self_weights[region] * z_i) * scaling[variable]
+            larger[region, variable] = (permuted >= local_i[region, variable]).sum()
+    folded = np.minimum(larger, permutations - larger)
+    return (folded + 1.0) / (permutations + 1.0)
+
+
+def _gi_star(y_rows: np.ndarray, sparse_weights) -> tuple[np.ndarray, np.ndarray]:
+    """esda G_Local(star=True, transform='B') z-scores and p_norm, (regions x variables).
+
+    The weights are libpysal's ``assign_self_weight(1).transform('B')``: 1 for every link
+    and for the region itself.
+    """
+    links = sp_sparse.coo_array(sparse_weights)
+    linked = (links.data != 0) & (links.row != links.col)
+    n_regions = sparse_weights.shape[0]
+    rows = np.concatenate([links.row[linked], np.arange(n_regions)])
+    columns = np.concatenate([links.col[linked], np.arange(n_regions)])
+    weights = sp_sparse.csr_array(
+        (np.ones(len(rows)), (rows, columns)), shape=(n_regions, n_regions)
     )
-    if n < 2 or np.ptp(variable) == 0 or graph.summary().s0 == 0:
-        local["quadrant"] = local["quadrant"].astype(str)
-        return local
-    # esda seeds numpy's global generator when numba is absent; restore it afterwards.
-    random_state = np.random.get_state()
-    try:
-        # Moran_Local always warns that its 'alternative' will change, and has no keyword
-        # to silence it (STACK.md). 0 / 0 is expected: Moran_Local's unused z_sim at
-        # isolates, and Gi* where a region's neighbourhood is every region (variance 0).
-        with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-            warnings.simplefilter("ignore", DeprecationWarning)
-            moran = Moran_Local(
-                variable, graph, transformation="r", permutations=permutations, seed=seed
-            )
-            getis_ord = G_Local(variable, graph, transform="B", star=True, permutations=0)
-    finally:
-        np.random.set_state(random_state)
-    local["local_i"] = moran.Is
-    if permutations:
-        p_sim = np.where(isolate, np.nan, moran.p_sim)
-        significant = p_sim <= alpha
-        labels = np.array([QUADRANT_LABELS[int(q)] for q in moran.q], dtype=object)
-        local["local_p"] = p_sim
-        local["quadrant"] = np.where(significant, labels, NOT_SIGNIFICANT)
-    local["gi_star_z"] = np.where(isolate, np.nan, getis_ord.Zs)
-    local["gi_star_p"] = np.where(isolate, np.nan, getis_ord.p_norm)
-    local["quadrant"] = local["quadrant"].astype(str)
-    return local
+    weights.sort_indices()
+    n = y_rows.shape[1]
+    y = np.ascontiguousarray(y_rows.T)
+    y_sum = y_rows.sum(axis=1)
+    statistic = (weights @ y) / y_sum
+    mean = y_sum / n
+    variance = (y_rows**2).sum(axis=1) / n - mean**2
+    cardinality = np.asarray(weights.sum(axis=1)).reshape(-1, 1)
+    expected = cardinality / n
+    expected_variance = cardinality * (n - cardinality)
+    expected_variance = expected_variance / (n - 1)
+    expected_variance = expected_variance * (1 / n**2)
+    expected_variance = expected_variance * (variance / (mean**2))
+    z_scores = (statistic - expected) / np.sqrt(expected_variance)
+    return z_scores, stats.norm.sf(np.abs(z_scores))
 
 
 def _empty_local() -> pd.DataFrame:

@@ -33,9 +33,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from pipeline.classifications.naics_vintages import RANGE_SECTORS
+from pipeline.classifications.codes import TOTAL_CODE
+from pipeline.classifications.naics import RANGE_OF_SECTOR, naics_level
 from pipeline.errors import UserError
-from pipeline.sources.schema import TOTAL_CODE, canonical_employment
+from pipeline.sources.schema import canonical_employment
 
 # Employment-size ranges of the data suppression flag (EMPFLAG / EMP_F), Census record layout.
 EMPLOYMENT_FLAG_RANGES: dict[str, tuple[float, float]] = {
@@ -122,13 +123,6 @@ def cbp_naics_vintage(year: int) -> str:
     raise UserError(f"CBP {year}: SIC-based (before 1998); only NAICS years 1998+ are read")
 
 
-def naics_level(codes: pd.Series) -> pd.Series:
-    """Industry level of canonical NAICS codes: 0 for '00', 2 for sectors and ranges, else length."""
-    codes = codes.astype(str)
-    level = codes.str.len().where(~codes.str.contains("-", regex=False), 2)
-    return level.where(codes != TOTAL_CODE, 0).astype("int8")
-
-
 def county_file_naics(codes: pd.Series) -> pd.Series:
     """Canonical NAICS codes from the county file's filler notation.
 
@@ -141,7 +135,7 @@ def county_file_naics(codes: pd.Series) -> pd.Series:
     ['00', '31-33', '3361', '336111']
     """
     stripped = codes.str.rstrip("-/")
-    sector = stripped.map(RANGE_SECTORS).where(stripped.str.len() == 2)
+    sector = stripped.map(RANGE_OF_SECTOR).where(stripped.str.len() == 2)
     canonical = sector.fillna(stripped)
     return canonical.where(stripped != "", TOTAL_CODE).astype(str)
 

@@ -24,8 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.classifications.codes import TOTAL_CODE
+from pipeline.classifications.nace import EUROSTAT_TOTAL, nace_level
 from pipeline.errors import UserError
-from pipeline.sources.schema import TOTAL_CODE, canonical_employment
+from pipeline.sources.generic import folder_boundaries, ingest_generic
+from pipeline.sources.schema import IngestResult, canonical_employment
 
 MISSING = ":"
 CONFIDENTIAL_FLAG = "c"
@@ -35,7 +38,6 @@ _GZIP_MAGIC = b"\x1f\x8b"
 # NACE Rev. 2 codes as Eurostat writes them: a section letter, then 2 (division), 3 (group)
 # or 4 (class) digits. Everything else (B-E, M_N, C10-C12, B-N_S95_X_K) is an aggregate.
 _NACE_CODE = re.compile(r"^[A-U](\d{2,4})?$")
-NACE_TOTAL = "TOTAL"
 # NUTS codes: two-letter country, then one character per level; extra-regio codes end in Z
 # (DEZ, DEZZ, DEZZZ).
 NUTS_COUNTRY_LENGTH = 2
@@ -174,17 +176,6 @@ EUROSTAT_TABLES: dict[str, EurostatTable] = {
 }
 
 
-def nace_level(codes: pd.Series) -> pd.Series:
-    """Level of NACE Rev. 2 codes: 0 TOTAL, 1 section (C), 2 division (C10), 3 group, 4 class.
-
-    Aggregates (B-E, M_N ...) get level 1.
-    """
-    codes = codes.astype(str)
-    digit_count = codes.str.extract(r"^[A-U](\d*)$")[0].str.len()
-    level = digit_count.where(digit_count > 0, 1).fillna(1)
-    return level.where(codes != NACE_TOTAL, 0).astype("int8")
-
-
 def _select(
     long: pd.DataFrame, selection: Mapping[str, str | Sequence[str]], source: str
 ) -> pd.DataFrame:
@@ -284,7 +275,7 @@ def to_canonical(
         keep &= ~region.str.startswith(("EU", "EA"))
     industry = annual[table.industry_dimension]
     if not keep_aggregates:
-        keep &= (industry == NACE_TOTAL) | industry.str.match(_NACE_CODE)
+        keep &= (industry == EUROSTAT_TOTAL) | industry.str.match(_NACE_CODE)
     annual = annual[keep]
     keys = [table.region_dimension, table.industry_dimension, "period"]
     employment = _select_unique(annual, table.employment, keys, source, "employment")
@@ -317,7 +308,9 @@ def to_canonical(
         frame = frame.merge(establishments, on=["region_id", "industry_code", "period"], how="left")
     else:
         frame["establishments"] = np.nan
-    industry_code = frame["industry_code"].where(frame["industry_code"] != NACE_TOTAL, TOTAL_CODE)
+    industry_code = frame["industry_code"].where(
+        frame["industry_code"] != EUROSTAT_TOTAL, TOTAL_CODE
+    )
     return canonical_employment(
         frame.assign(
             industry_code=industry_code,
@@ -326,3 +319,47 @@ def to_canonical(
             classification=table.classification,
         )
     )
+
+
+def ingest_eurostat_files(
+    raw: Path,
+    dataset: str,
+    nuts_level: int | None = 2,
+    keep_aggregates: bool = False,
+    keep_unavailable: bool = False,
+    id_field: str = "region_id",
+) -> IngestResult:
+    """A Eurostat dataset file in ``raw`` (as ``regclust fetch eurostat --code`` downloads it).
+
+    Parameters
+    ----------
+    raw : Path
+        Folder holding one file whose name starts with the dataset code
+        (``lfst_r_lfe2en2.tsv.gz``, ``lfst_r_lfe2en2.tsv``, or the download cache's name),
+        and optionally NUTS boundaries (:data:`pipeline.sources.generic.BOUNDARY_FILES`, ids
+        in ``id_field``).
+    dataset : str
+        A dataset code of :data:`EUROSTAT_TABLES` (params.yaml ``datasets.<name>.options``).
+    nuts_level, keep_aggregates, keep_unavailable
+        See :func:`to_canonical`.
+    id_field : str
+        Boundary field holding the NUTS code (e.g. ``NUTS_ID`` in Eurostat's GISCO files).
+
+    Returns
+    -------
+    IngestResult
+        :func:`pipeline.sources.generic.ingest_generic` of the dataset's rows and the
+        boundaries (regions without a polygon are kept, with a null geometry).
+    """
+    raw = Path(raw)
+    files = sorted(path for path in raw.glob(f"{dataset}*") if path.is_file())
+    if len(files) != 1:
+        found = ", ".join(path.name for path in files) or "none"
+        raise UserError(
+            f"{raw}: needs one file named {dataset}* (found: {found}); download it with "
+            f"regclust fetch eurostat --code {dataset}"
+        )
+    employment = to_canonical(
+        read_eurostat_tsv(files[0]), dataset, None, nuts_level, keep_aggregates, keep_unavailable
+    )
+    return ingest_generic(employment, folder_boundaries(raw, id_field))

@@ -20,9 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.classifications.codes import TOTAL_CODE
 from pipeline.errors import UserError
 from pipeline.sources.cbp_files import first_line
-from pipeline.sources.schema import TOTAL_CODE, canonical_employment
+from pipeline.sources.generic import folder_boundaries, ingest_generic
+from pipeline.sources.schema import IngestResult, canonical_employment, first_repeated
 
 QCEW_COLUMNS = [
     "area_fips",
@@ -48,11 +50,14 @@ OWNERSHIP_CODES = {
 # agglvl_code = geography (tens digit) x detail (units digit), BLS "QCEW Aggregation Level
 # Codes": 1x national, 3x CSA, 4x MSA, 5x state, 7x county; x0 total, x1 total by ownership,
 # x2 domain, x3 supersector, x4 NAICS sector, x5-x8 NAICS 3- to 6-digit.
-GEOGRAPHY_DIGITS = {"1", "3", "4", "5", "7"}
+# The geography digit of each area level (one table holds one level: a singlefile mixes them).
+GEOGRAPHIES = {"us": "1", "csa": "3", "msa": "4", "state": "5", "county": "7"}
+GEOGRAPHY_DIGITS = set(GEOGRAPHIES.values())
 DETAIL_LEVELS = {"0": 0, "1": 0, "4": 2, "5": 3, "6": 4, "7": 5, "8": 6}
 QCEW_TOTAL_INDUSTRY = "10"
 ALL_SIZES = "0"
 UNDISCLOSED = "N"
+KEYS = ["region_id", "industry_code", "year"]
 
 
 def qcew_naics_vintage(year: pd.Series) -> pd.Series:
@@ -94,8 +99,21 @@ def _number(values: pd.Series, path: Path, column: str) -> pd.Series:
     return numbers.astype("float64")
 
 
+def _geography_digits(geography: str | None) -> set[str]:
+    if geography is None:
+        return GEOGRAPHY_DIGITS
+    if geography not in GEOGRAPHIES:
+        raise UserError(
+            f"QCEW geography '{geography}' is unknown; use one of {', '.join(GEOGRAPHIES)}"
+        )
+    return {GEOGRAPHIES[geography]}
+
+
 def read_qcew_csv(
-    path: Path, ownership: str = "5", keep_unknown_counties: bool = False
+    path: Path,
+    ownership: str = "5",
+    keep_unknown_counties: bool = False,
+    geography: str | None = None,
 ) -> pd.DataFrame:
     """Read a QCEW annual-average CSV (area or industry slice, singlefile, by-area file).
 
@@ -109,6 +127,9 @@ def read_qcew_csv(
         total for it), '1'/'2'/'3' federal/state/local government, '8' total government.
     keep_unknown_counties : bool
         Keep the 'SS999' "unknown or undefined" county of each state (no boundary).
+    geography : {'us', 'csa', 'msa', 'state', 'county'}, optional
+        Keep the areas of this level only (:data:`GEOGRAPHIES`); by default every level
+        the file holds.
 
     Returns
     -------
@@ -160,7 +181,7 @@ def read_qcew_csv(
     keep = (
         (raw["own_code"].str.strip() == ownership)
         & (raw["size_code"].str.strip() == ALL_SIZES)
-        & agglvl.str[0].isin(GEOGRAPHY_DIGITS)
+        & agglvl.str[0].isin(_geography_digits(geography))
         & (agglvl.str.len() == 2)
         & level.notna()
     )
@@ -188,12 +209,57 @@ def read_qcew_csv(
             }
         )
     )
-    duplicated = employment.duplicated(["region_id", "industry_code", "year"])
-    if duplicated.any():
-        first = employment[duplicated].iloc[0]
+    first = first_repeated(employment, KEYS)
+    if first is not None:
         raise UserError(
             f"{path}: area {first['region_id']}, industry {first['industry_code']}, year "
             f"{first['year']} appears twice for ownership {ownership}; the file mixes "
             "duplicated slices"
         )
     return employment
+
+
+def ingest_qcew_files(
+    raw: Path,
+    geography: str = "county",
+    ownership: str = "5",
+    keep_unknown_counties: bool = False,
+    id_field: str = "region_id",
+) -> IngestResult:
+    """QCEW annual-average CSV files in ``raw`` (as ``regclust fetch qcew`` downloads them).
+
+    Parameters
+    ----------
+    raw : Path
+        Folder holding one or more QCEW annual CSVs or zips (``YYYY_annual_singlefile.zip``,
+        by-area files, open-data slices), one year each or several, and optionally region
+        boundaries (:data:`pipeline.sources.generic.BOUNDARY_FILES`, ids in ``id_field``).
+    geography, ownership, keep_unknown_counties
+        See :func:`read_qcew_csv` (params.yaml ``datasets.<name>.options``); one area level
+        per dataset, counties by default.
+    id_field : str
+        Boundary field holding the region id (county FIPS, state FIPS, CBSA code).
+
+    Returns
+    -------
+    IngestResult
+        :func:`pipeline.sources.generic.ingest_generic` of the files' rows and the boundaries
+        (regions without a polygon are kept, with a null geometry).
+    """
+    raw = Path(raw)
+    files = sorted(raw.glob("*.csv")) + sorted(raw.glob("*.zip"))
+    if not files:
+        raise UserError(
+            f"{raw}: holds no QCEW CSV or zip; download one with regclust fetch qcew --year YYYY"
+        )
+    employment = pd.concat(
+        [read_qcew_csv(path, ownership, keep_unknown_counties, geography) for path in files],
+        ignore_index=True,
+    )
+    first = first_repeated(employment, KEYS)
+    if first is not None:
+        raise UserError(
+            f"{raw}: area {first['region_id']}, industry {first['industry_code']}, year "
+            f"{first['year']} is in two of the QCEW files; keep one file per year and area"
+        )
+    return ingest_generic(canonical_employment(employment), folder_boundaries(raw, id_field))

@@ -3,6 +3,11 @@
 A reader returns the three ingest products: the canonical employment table, the region
 boundaries (GeoDataFrame, EPSG:4326; may be None when a dataset has none) and the
 binary contiguity weights (focal, neighbor, weight).
+
+Every official file ``regclust fetch`` downloads has a source that reads it
+(:data:`FETCH_SOURCES`): a CBP complete county file (``cbp_county_file``), QCEW annual CSVs
+(``qcew_files``) and a Eurostat dataset (``eurostat``); copy the download into the
+dataset's raw folder and name the source in params.yaml.
 """
 
 from __future__ import annotations
@@ -14,15 +19,17 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import UserError
+from pipeline.geography.boundaries import read_boundaries
 from pipeline.sources import cbsa_vintages, us_counties, us_geography
 from pipeline.sources.cbp_files import read_cbp_county_file
+from pipeline.sources.eurostat import ingest_eurostat_files
 from pipeline.sources.gb_bres import ingest_gb_bres
 from pipeline.sources.generic import (
     ingest_generic,
     ingest_generic_folder,
-    read_boundaries,
     read_generic,
 )
+from pipeline.sources.qcew_files import ingest_qcew_files
 from pipeline.sources.ru_rosstat import ingest_ru_shipments
 from pipeline.sources.schema import IngestResult
 from pipeline.sources.suppression import (
@@ -32,7 +39,7 @@ from pipeline.sources.suppression import (
     imputed_employment_by_level,
 )
 from pipeline.sources.suppression import estimate_unpublished as estimate_unpublished_cells
-from pipeline.sources.us_cbp import read_cbp_cbsa
+from pipeline.sources.us_cbp import read_cbp_cbsa, unpublished_keywords
 from pipeline.sources.us_counties import ingest_cbp_counties
 from pipeline.sources.us_qcew import bls_lq_agreement, ingest_qcew_states, read_published_lq
 
@@ -44,24 +51,14 @@ def _need(raw: Path, name: str) -> Path:
     return path
 
 
-def ingest_cbp_cbsa(
-    raw: Path,
-    estimate_unpublished: bool = False,
-    unpublished_weight: str = "national_employment",
-    unpublished_selection: str = "fewest_cells",
-    max_unpublished_establishments: float = 2.0,
-) -> IngestResult:
+def ingest_cbp_cbsa(raw: Path, estimate_unpublished: bool = False, **unpublished) -> IngestResult:
     """CBP 2019 metro/micro areas, with CBSA boundaries and contiguity from counties.
 
     ``estimate_unpublished`` and the ``unpublished_*`` options (params.yaml
     ``datasets.<name>.options``) go to :func:`pipeline.sources.us_cbp.read_cbp_cbsa`.
     """
     employment = read_cbp_cbsa(
-        _need(raw, "cbp2019_cbsa_naics.parquet"),
-        estimate_unpublished,
-        unpublished_weight,
-        unpublished_selection,
-        max_unpublished_establishments,
+        _need(raw, "cbp2019_cbsa_naics.parquet"), estimate_unpublished, **unpublished
     )
     counties = us_geography.read_county_geometry(_need(raw, "us_counties_2010_20m.geojson"))
     delineation = us_geography.read_delineation(_need(raw, "cbsa_county_delineation_2020.csv"))
@@ -149,7 +146,12 @@ SOURCES: dict[str, Callable[..., IngestResult]] = {
     "cbp_counties": ingest_cbp_counties,
     "gb_bres": ingest_gb_bres,
     "ru_rosstat": ingest_ru_shipments,
+    "qcew_files": ingest_qcew_files,
+    "eurostat": ingest_eurostat_files,
 }
+
+# `regclust fetch` kind -> the source that reads what it downloads (kind 'url' is any file).
+FETCH_SOURCES = {"cbp-county": "cbp_county_file", "qcew": "qcew_files", "eurostat": "eurostat"}
 
 
 def ingest(
@@ -190,14 +192,13 @@ SOURCE_METRICS: dict[str, Callable[[Path, pd.DataFrame], dict]] = {
 
 def _cbsa_holdout(raw: Path, options: dict, holdout) -> dict:
     published = read_cbp_cbsa(_need(Path(raw), "cbp2019_cbsa_naics.parquet"))
+    unpublished = {name: value for name, value in options.items() if name != "estimate_unpublished"}
     table = holdout_unpublished(
         published,
         holdout.fraction,
         holdout.hide_max_establishments,
         holdout.seed,
-        weight=options.get("unpublished_weight", "national_employment"),
-        selection=options.get("unpublished_selection", "fewest_cells"),
-        max_establishments=options.get("max_unpublished_establishments", 2.0),
+        **unpublished_keywords(unpublished),
     )
     return {
         str(row.pop("industry_level")): {

@@ -42,7 +42,12 @@ import pandas as pd
 
 from pipeline.errors import UserError
 from pipeline.sources.polygon_contiguity import polygon_contiguity, valid_polygons
-from pipeline.sources.schema import IngestResult, canonical_employment, check_employment
+from pipeline.sources.schema import (
+    IngestResult,
+    canonical_employment,
+    check_employment,
+    first_repeated,
+)
 from pipeline.sources.section_totals import with_section_total
 
 ROSSTAT_FILE = "ru_regions_rosstat_2022_employment_total_and_industrial_shipments.csv"
@@ -106,9 +111,8 @@ def subject_shipments(rosstat: pd.DataFrame, codes: pd.Series) -> pd.DataFrame:
         & rosstat["region_level"].isin(list(POLYGON_LEVELS))
         & (name != "")
     ].assign(geojson_name=name)
-    repeated = chosen.duplicated(["geojson_name", "okved2_section", "year"])
-    if repeated.any():
-        row = chosen[repeated].iloc[0]
+    row = first_repeated(chosen, ["geojson_name", "okved2_section", "year"])
+    if row is not None:
         raise UserError(
             f"Rosstat table: polygon '{row['geojson_name']}' has two rows for section "
             f"{row['okved2_section']} in {row['year']}; keep either an oblast or its "

@@ -1,7 +1,8 @@
 """The canonical employment table every reader returns, and its pandera schema.
 
 One row per region x industry x year. ``industry_level`` is 0 for the all-industry total
-row (code ``total_code``), 2 for sectors (including ranges such as ``31-33``), up to 6.
+row (code ``'00'``, :data:`pipeline.classifications.codes.TOTAL_CODE`), 2 for sectors
+(including ranges such as ``31-33``), up to 6.
 """
 
 from __future__ import annotations
@@ -14,20 +15,8 @@ import pandera.pandas as pa
 
 from pipeline.errors import UserError
 
-TOTAL_CODE = "00"
-
-EMPLOYMENT_COLUMNS = [
-    "region_id",
-    "industry_code",
-    "industry_level",
-    "year",
-    "employment",
-    "establishments",
-    "classification",
-    "employment_flag",
-]
-
 EMPLOYMENT_FLAGS = ("reported", "imputed", "suppressed")
+WGS84 = "EPSG:4326"  # the coordinate reference system of every regions table
 
 EMPLOYMENT_SCHEMA = pa.DataFrameSchema(
     {
@@ -44,6 +33,9 @@ EMPLOYMENT_SCHEMA = pa.DataFrameSchema(
     strict=False,
     coerce=False,
 )
+"""The canonical employment table: its columns in order, their types and value rules."""
+
+EMPLOYMENT_COLUMNS = list(EMPLOYMENT_SCHEMA.columns)
 
 
 def check_employment(employment: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -53,6 +45,19 @@ def check_employment(employment: pd.DataFrame, source: str) -> pd.DataFrame:
     except (pa.errors.SchemaError, pa.errors.SchemaErrors) as error:
         first_line = str(error).strip().splitlines()[0]
         raise UserError(f"{source}: does not match the employment schema: {first_line}") from error
+
+
+def first_repeated(table: pd.DataFrame, keys: list[str]) -> pd.Series | None:
+    """The first row of ``table`` whose ``keys`` repeat an earlier row's, or None.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"region_id": ["a", "b", "a"], "year": [2019, 2019, 2019]})
+    >>> first_repeated(rows, ["region_id", "year"]).name, first_repeated(rows, ["year"]).name
+    (2, 1)
+    """
+    repeated = table.duplicated(keys)
+    return table[repeated].iloc[0] if repeated.any() else None
 
 
 def read_raw_parquet(path) -> pd.DataFrame:

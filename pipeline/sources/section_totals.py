@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.sources.schema import TOTAL_CODE
+from pipeline.classifications.codes import TOTAL_CODE
 
 
 def with_section_total(

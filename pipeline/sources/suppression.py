@@ -68,9 +68,9 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from pipeline.classifications.naics_vintages import RANGE_SECTORS
+from pipeline.classifications.naics import naics_parent
 from pipeline.errors import UserError
-from pipeline.sources.schema import TOTAL_CODE, canonical_employment
+from pipeline.sources.schema import canonical_employment
 
 # Midpoints of the CBP establishment employment-size classes. n1_4 (to 2016) and n<5
 # (2017 on) are the same class, renamed because it includes establishments with no March
@@ -96,23 +96,6 @@ OPEN_CLASS = "n1000"
 OPEN_CLASS_BREAKDOWN = ("n1000_1", "n1000_2", "n1000_3", "n1000_4")
 
 KEY = ["region_id", "year", "industry_code"]
-
-
-def naics_parent(code: str) -> str | None:
-    """The parent of a canonical NAICS code: '3361' -> '336' -> '31-33' -> '00' -> None.
-
-    Examples
-    --------
-    >>> [naics_parent(code) for code in ["3361", "336", "31-33", "00"]]
-    ['336', '31-33', '00', None]
-    """
-    if code == TOTAL_CODE:
-        return None
-    if "-" in code or len(code) == 2:
-        return TOTAL_CODE
-    if len(code) == 3:
-        return RANGE_SECTORS.get(code[:2], code[:2])
-    return code[:-1]
 
 
 def size_class_estimate(

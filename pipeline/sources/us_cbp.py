@@ -8,28 +8,47 @@ flag 'imputed'); ``measure.use_imputed: false`` leaves them out again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from pipeline.classifications.naics import naics_level
 from pipeline.errors import UserError
-from pipeline.sources.schema import TOTAL_CODE, canonical_employment, read_raw_parquet
+from pipeline.sources.schema import canonical_employment, read_raw_parquet
 from pipeline.sources.suppression import estimate_unpublished
 
 CBSA_COLUMNS = ["year", "cbsa_code", "naics_code", "naics_level", "emp", "est"]
+# Dataset options (params.yaml ``datasets.<name>.options``) -> the keywords of
+# :func:`pipeline.sources.suppression.estimate_unpublished`, whose defaults apply when absent.
+UNPUBLISHED_OPTIONS = {
+    "unpublished_weight": "weight",
+    "unpublished_selection": "selection",
+    "max_unpublished_establishments": "max_establishments",
+}
 
 
-def naics_level(codes: pd.Series) -> pd.Series:
-    """NAICS level of each code: 0 for the total '00', 2 for ranges such as '31-33', else digits.
+def unpublished_keywords(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The :func:`~pipeline.sources.suppression.estimate_unpublished` keywords of the
+    dataset options ``unpublished_weight``, ``unpublished_selection`` and
+    ``max_unpublished_establishments``.
+
+    Raises
+    ------
+    TypeError
+        For any other option, as a function given an unexpected keyword would (the registry
+        reports it as an option the source does not understand).
 
     Examples
     --------
-    >>> naics_level(pd.Series(["00", "31-33", "336", "336411"])).tolist()
-    [0, 2, 3, 6]
+    >>> unpublished_keywords({"unpublished_weight": "establishment_size"})
+    {'weight': 'establishment_size'}
     """
-    codes = codes.astype(str)
-    level = codes.str.len().where(~codes.str.contains("-", regex=False), 2)
-    return level.where(codes != TOTAL_CODE, 0).astype("int8")
+    unknown = sorted(set(options) - set(UNPUBLISHED_OPTIONS))
+    if unknown:
+        raise TypeError(f"got an unexpected keyword argument '{unknown[0]}'")
+    return {UNPUBLISHED_OPTIONS[name]: value for name, value in options.items()}
 
 
 def cbsa_employment(cbp: pd.DataFrame) -> pd.DataFrame:
@@ -73,11 +92,7 @@ def cbsa_employment(cbp: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_cbp_cbsa(
-    path: Path,
-    estimate_unpublished_cells: bool = False,
-    unpublished_weight: str = "national_employment",
-    unpublished_selection: str = "fewest_cells",
-    max_unpublished_establishments: float = 2.0,
+    path: Path, estimate_unpublished_cells: bool = False, **unpublished: Any
 ) -> pd.DataFrame:
     """Read the CBP CBSA Parquet extract and return the canonical employment table.
 
@@ -88,20 +103,17 @@ def read_cbp_cbsa(
     estimate_unpublished_cells : bool
         Add estimates for the cells CBP does not publish (flag 'imputed'), see
         :func:`pipeline.sources.suppression.estimate_unpublished`.
-    unpublished_weight, unpublished_selection, max_unpublished_establishments
-        Its ``weight``, ``selection`` and ``max_establishments`` (params.yaml
-        ``datasets.<name>.options``).
+    **unpublished
+        ``unpublished_weight``, ``unpublished_selection``, ``max_unpublished_establishments``
+        (params.yaml ``datasets.<name>.options``): its ``weight``, ``selection`` and
+        ``max_establishments`` (:func:`unpublished_keywords`).
     """
+    keywords = unpublished_keywords(unpublished)
     cbp = read_raw_parquet(path)
     try:
         employment = cbsa_employment(cbp)
         if estimate_unpublished_cells:
-            employment = estimate_unpublished(
-                employment,
-                weight=unpublished_weight,
-                selection=unpublished_selection,
-                max_establishments=max_unpublished_establishments,
-            )
+            employment = estimate_unpublished(employment, **keywords)
         return employment
     except UserError as error:
         raise UserError(f"{path}: {error}") from error

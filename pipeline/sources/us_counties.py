@@ -56,10 +56,10 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from pipeline.classifications.codes import TOTAL_CODE
 from pipeline.errors import UserError
 from pipeline.sources import us_geography
 from pipeline.sources.schema import (
-    TOTAL_CODE,
     IngestResult,
     canonical_employment,
     check_employment,

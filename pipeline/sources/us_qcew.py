@@ -64,15 +64,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.classifications.naics_vintages import RANGE_SECTORS
+from pipeline.classifications.codes import TOTAL_CODE
+from pipeline.classifications.naics import naics_parent
 from pipeline.errors import UserError
 from pipeline.sources import us_geography, us_states
-from pipeline.sources.schema import (
-    TOTAL_CODE,
-    IngestResult,
-    canonical_employment,
-    read_raw_parquet,
-)
+from pipeline.sources.schema import IngestResult, canonical_employment, read_raw_parquet
 from pipeline.sources.suppression import (  # noqa: F401  (re-exported: the QCEW engine moved)
     WEIGHT_METHODS,
     estimate_suppressed_employment,
@@ -172,8 +168,7 @@ def qcew_parent_code(industry_code: str, agglvl_code: str) -> str | None:
         return DOMAIN_OF_SUPERSECTOR.get(industry_code)
     if NAICS_LEVEL_OF_AGGLVL[agglvl_code] == 2:
         return SUPERSECTOR_OF_SECTOR.get(industry_code)
-    prefix = industry_code[:-1]
-    return RANGE_SECTORS.get(prefix, prefix)
+    return naics_parent(industry_code)
 
 
 def private_hierarchy(qcew: pd.DataFrame) -> pd.DataFrame:

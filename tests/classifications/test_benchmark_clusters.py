@@ -4,11 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.classifications.benchmark_clusters import (
-    industry_clusters,
-    read_concordance,
-    read_crosswalk,
-)
+from pipeline.classifications.benchmark_clusters import industry_clusters, read_crosswalk
+from pipeline.classifications.naics_vintages import read_naics_concordance
 from pipeline.classifications.technology import read_technology_lists, technology_prefixes
 
 TABLES = Path(__file__).resolve().parents[2] / "data" / "raw" / "classifications"
@@ -18,7 +15,7 @@ def _mapping(codes):
     return industry_clusters(
         codes,
         read_crosswalk(TABLES / "uscmp_cluster_naics_crosswalk.csv"),
-        read_concordance(TABLES / "naics_2017_to_2012.csv"),
+        read_naics_concordance(TABLES / "naics_2017_to_2012.csv"),
     ).set_index("industry_code")
 
 
@@ -46,7 +43,7 @@ def test_every_cbp_2019_six_digit_code_maps(cbp_subset):
 
 def test_concordance_targets_exist_in_the_2012_definitions():
     crosswalk = read_crosswalk(TABLES / "uscmp_cluster_naics_crosswalk.csv")
-    concordance = read_concordance(TABLES / "naics_2017_to_2012.csv")
+    concordance = read_naics_concordance(TABLES / "naics_2017_to_2012.csv")
     known = set(crosswalk.loc[crosswalk["naics_vintage"] == "2012", "naics"])
     assert set(concordance["naics2012"]) <= known
     assert concordance.groupby("naics2017")["primary"].sum().eq(1).all()

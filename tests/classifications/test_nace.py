@@ -1,16 +1,14 @@
 """NACE Rev.2 / OKVED2 sections: division structure, technology intensity, section clusters."""
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from pipeline.classifications.benchmark_clusters import industry_clusters
 from pipeline.classifications.nace import (
-    NACE_SECTIONS,
     division_aggregates,
     naics_section,
     read_division_aggregates,
+    read_nace_sections,
     section_clusters,
     section_of_division,
     section_technology,
@@ -20,18 +18,10 @@ from pipeline.classifications.nace import (
 from pipeline.clusters.labels import ClusterLabeller
 from pipeline.errors import UserError
 
-EUROSTAT = (
-    Path(__file__).resolve().parents[2]
-    / "data"
-    / "raw"
-    / "classifications"
-    / "eurostat_nace_r2_tech_knowledge_intensity.csv"
-)
-
 
 @pytest.fixture(scope="module")
 def divisions() -> pd.DataFrame:
-    return read_division_aggregates(EUROSTAT)
+    return read_division_aggregates()
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +33,7 @@ def test_structure_has_88_divisions_in_21_sections(divisions):
     assert len(divisions) == 88 and divisions["division"].is_unique
     counts = divisions.groupby("section").size()
     assert counts[["A", "B", "C", "G", "J", "M", "N", "U"]].tolist() == [3, 5, 24, 3, 6, 7, 6, 1]
-    assert list(counts.index) == list(NACE_SECTIONS)
+    assert list(counts.index) == read_nace_sections()["section"].tolist()
     # Eurostat classifies the 72 manufacturing and service divisions; A, B, D, E, F are not.
     assert divisions["eurostat_aggregate_code"].notna().sum() == 72
     assert set(divisions.loc[divisions["eurostat_aggregate_code"].isna(), "section"]) == set(
@@ -154,7 +144,7 @@ def test_section_clusters_match_the_benchmark_columns():
 
 
 def test_every_section_is_typed_and_traded_ones_are_the_documented_set():
-    every = section_clusters(list(NACE_SECTIONS))
+    every = section_clusters(read_nace_sections()["section"].tolist())
     assert len(every) == 21
     traded = every.loc[every["cluster_type"] == "traded", "industry_code"].tolist()
     assert traded == ["A", "B", "C", "H", "J", "K", "M", "R"]

@@ -9,11 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.classifications.benchmark_clusters import (
-    industry_clusters,
-    read_concordance,
-    read_crosswalk,
-)
+from pipeline.classifications.benchmark_clusters import industry_clusters, read_crosswalk
+from pipeline.classifications.naics_vintages import read_naics_concordance
 from pipeline.clusters import relatedness as R
 from pipeline.config import RelatednessSettings
 from pipeline.errors import UserError
@@ -359,7 +356,7 @@ def test_real_cbsa_relatedness_separates_benchmark_clusters(linkages):
     clusters = industry_clusters(
         sorted(six["industry_code"].unique()),
         read_crosswalk(TABLES / "uscmp_cluster_naics_crosswalk.csv"),
-        read_concordance(TABLES / "naics_2017_to_2012.csv"),
+        read_naics_concordance(TABLES / "naics_2017_to_2012.csv"),
     )
     traded = clusters[clusters["cluster_type"] == "traded"].set_index("industry_code")
     combined = R.combined_relatedness(measures, settings.weights, settings.standardise)

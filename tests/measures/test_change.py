@@ -6,11 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.classifications.benchmark_clusters import (
-    industry_clusters,
-    read_concordance,
-    read_crosswalk,
-)
+from pipeline.classifications.benchmark_clusters import industry_clusters, read_crosswalk
+from pipeline.classifications.naics_vintages import read_naics_concordance
 from pipeline.clusters.strength import cluster_employment, score_clusters
 from pipeline.config import StarRule, StrongRule
 from pipeline.errors import UserError
@@ -226,7 +223,7 @@ def panel_scored(panel_employment) -> pd.DataFrame:
     mapping = industry_clusters(
         detail["industry_code"].unique(),
         read_crosswalk(CLASSIFICATIONS / "uscmp_cluster_naics_crosswalk.csv"),
-        read_concordance(CLASSIFICATIONS / "naics_2017_to_2012.csv"),
+        read_naics_concordance(CLASSIFICATIONS / "naics_2017_to_2012.csv"),
     )
     strength = cluster_employment(detail, mapping, region_totals(panel_employment))
     return score_clusters(strength, StrongRule(), StarRule())

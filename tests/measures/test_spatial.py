@@ -14,6 +14,7 @@ from scipy import stats
 from shapely.geometry import box
 
 from pipeline.errors import UserError
+from pipeline.measures import spatial
 from pipeline.measures.spatial import (
     global_moran,
     graph_from_weights,
@@ -26,6 +27,8 @@ from pipeline.sources.us_geography import region_contiguity
 
 RAW_US = Path(__file__).resolve().parents[2] / "data" / "raw" / "us"
 LINE_IDS = ["a", "b", "c", "d"]
+BY_INDUSTRY = ("lq", ("year", "industry_code"))
+BY_CLUSTER = ("lq", ("year", "cluster_code"))
 
 
 def _line_weights() -> pd.DataFrame:
@@ -118,7 +121,7 @@ def test_global_moran_hand_worked_line():
     # S2 = sum_i (row_i + col_i)^2 = 1.5^2 + 2.5^2 + 2.5^2 + 1.5^2 = 17.
     # Var[I] = (16 * 5.5 - 4 * 17 + 3 * 16) / (3 * 5 * 16) - 1/9 = 68/240 - 1/9 = 31/180.
     graph = graph_from_weights(_line_weights(), LINE_IDS)
-    result = global_moran(_line_values(), graph, permutations=0).loc["y"]
+    result = global_moran(_line_values(), graph, 0, 0, "drop").loc["y"]
     z_norm = (0.4 + 1 / 3) / sqrt(31 / 180)  # 1.76708...
     assert result["moran_i"] == pytest.approx(0.4, abs=1e-12)
     assert result["expected_i"] == pytest.approx(-1 / 3, abs=1e-12)
@@ -134,13 +137,13 @@ def test_global_moran_hand_worked_line():
 def test_global_moran_p_sim_on_line_equals_esda():
     graph = graph_from_weights(_line_weights(), LINE_IDS)
     for seed in (0, 7, 12345):
-        result = global_moran(_line_values(), graph, permutations=99, seed=seed).loc["y"]
+        result = global_moran(_line_values(), graph, 99, seed, "drop").loc["y"]
         reference = _esda_moran(_line_values()["y"].to_numpy(), graph, seed, permutations=99)
         assert result["p_sim"] == reference.p_sim
 
 
 def test_global_moran_equals_esda_on_real_metros(pnw_graph, pnw_lq_wide):
-    result = global_moran(pnw_lq_wide, pnw_graph, permutations=999, seed=12345)
+    result = global_moran(pnw_lq_wide, pnw_graph, 999, 12345, "drop")
     present = (pnw_lq_wide > 0).sum()
     # Broad and rare industries: those present in one or two metros make the permuted I
     # tie with the observed I (only the metro's cardinality matters), so p_sim equality
@@ -177,7 +180,7 @@ def test_global_moran_equals_esda_on_lattice_with_isolate():
         },
         index=graph.unique_ids,
     )
-    result = global_moran(values, graph, permutations=199, seed=42)
+    result = global_moran(values, graph, 199, 42, "drop")
     for column in values.columns:
         reference = _esda_moran(values[column].to_numpy(), graph, seed=42, permutations=199)
         assert result.loc[column, "moran_i"] == pytest.approx(reference.I, abs=1e-9)
@@ -185,13 +188,18 @@ def test_global_moran_equals_esda_on_lattice_with_isolate():
         assert result.loc[column, "n"] == 26
 
 
-def test_global_moran_result_does_not_depend_on_chunking_or_order(pnw_graph, pnw_lq_wide):
+def test_global_moran_result_does_not_depend_on_blocking_or_order(
+    pnw_graph, pnw_lq_wide, monkeypatch
+):
     columns = pnw_lq_wide.columns[:150]
-    one_by_one = global_moran(pnw_lq_wide[columns], pnw_graph, permutations=99, chunk_size=1)
-    together = global_moran(pnw_lq_wide[columns], pnw_graph, permutations=99, chunk_size=64)
-    pd.testing.assert_frame_equal(one_by_one, together)
-    shuffled = pnw_lq_wide[columns].sample(frac=1.0, random_state=1)
-    pd.testing.assert_frame_equal(global_moran(shuffled, pnw_graph, permutations=99), together)
+    values = pnw_lq_wide[columns].copy()
+    values.iloc[[2, 7], [0, 3, 5]] = np.nan  # missing patterns take the blocked path
+    together = global_moran(values, pnw_graph, 99, 0, "drop")
+    for columns_per_product in (1, 7, 1000):
+        monkeypatch.setattr(spatial, "COLUMNS_PER_PRODUCT", columns_per_product)
+        pd.testing.assert_frame_equal(global_moran(values, pnw_graph, 99, 0, "drop"), together)
+    shuffled = values.sample(frac=1.0, random_state=1)
+    pd.testing.assert_frame_equal(global_moran(shuffled, pnw_graph, 99, 0, "drop"), together)
 
 
 def test_global_moran_leaves_numpy_global_random_state_alone():
@@ -199,17 +207,17 @@ def test_global_moran_leaves_numpy_global_random_state_alone():
     np.random.seed(5)
     before = np.random.random()
     np.random.seed(5)
-    global_moran(_line_values(), graph, permutations=50, seed=1)
+    global_moran(_line_values(), graph, 50, 1, "drop")
     assert np.random.random() == before
 
 
 def test_constant_columns_give_nan_without_crashing():
     graph = graph_from_weights(_line_weights(), LINE_IDS)
     values = _line_values().assign(zeros=0.0, tenths=0.1)
-    result = global_moran(values, graph, permutations=9)
+    result = global_moran(values, graph, 9, 0, "drop")
     assert result.loc[["zeros", "tenths"], ["moran_i", "z_norm", "p_sim"]].isna().all().all()
     assert result.loc["y", "moran_i"] == pytest.approx(0.4)
-    local = local_spatial(values, graph, permutations=9)
+    local = local_spatial(values, graph, 9, 0, 0.05, "drop")
     constant = local[local["variable"].isin(["zeros", "tenths"])]
     assert constant[["local_i", "local_p", "gi_star_z"]].isna().all().all()
     assert (constant["quadrant"] == "ns").all()
@@ -218,10 +226,10 @@ def test_constant_columns_give_nan_without_crashing():
 def test_variables_observed_in_fewer_than_two_regions_give_nan():
     graph = graph_from_weights(_line_weights(), LINE_IDS)
     values = _line_values().assign(nowhere=np.nan, only_b=[np.nan, 5.0, np.nan, np.nan])
-    result = global_moran(values, graph, permutations=9)
+    result = global_moran(values, graph, 9, 0, "drop")
     assert result.loc[["nowhere", "only_b"], "n"].tolist() == [0, 1]
     assert result.loc[["nowhere", "only_b"], ["moran_i", "p_sim"]].isna().all().all()
-    local = local_spatial(values, graph, permutations=9)
+    local = local_spatial(values, graph, 9, 0, 0.05, "drop")
     assert "nowhere" not in set(local["variable"])
     only_b = local[local["variable"] == "only_b"]
     assert only_b["region_id"].tolist() == ["b"]
@@ -233,7 +241,7 @@ def test_missing_values_drop_the_region_and_match_esda_on_the_subgraph(pnw_graph
     values = pnw_lq_wide[[code]].copy()
     dropped = values.index[[3, 10, 11]]
     values.loc[dropped, code] = np.nan
-    result = global_moran(values, pnw_graph, permutations=999, seed=9).loc[code]
+    result = global_moran(values, pnw_graph, 999, 9, "drop").loc[code]
     kept = [region for region in pnw_graph.unique_ids if region not in dropped]
     subgraph = pnw_graph.subgraph(np.asarray(kept, dtype=object)).transform("r")
     reference = _esda_moran(values.loc[kept, code].to_numpy(), subgraph, seed=9)
@@ -241,13 +249,13 @@ def test_missing_values_drop_the_region_and_match_esda_on_the_subgraph(pnw_graph
     assert result["moran_i"] == pytest.approx(reference.I, abs=1e-9)
     assert result["p_sim"] == reference.p_sim
     with pytest.raises(UserError, match=f"'{code}' is missing in region"):
-        global_moran(values, pnw_graph, missing="raise")
+        global_moran(values, pnw_graph, 9, 0, "raise")
 
 
 def test_unknown_missing_policy_is_a_user_error():
     graph = graph_from_weights(_line_weights(), LINE_IDS)
     with pytest.raises(UserError, match="missing"):
-        global_moran(_line_values(), graph, missing="zero")
+        global_moran(_line_values(), graph, 9, 0, "zero")
 
 
 # ----------------------------------------------------------------------------------------
@@ -263,7 +271,7 @@ def test_local_statistics_hand_worked_line():
     # with s2 = 7.5 - 2.5^2 = 1.25, so Var = 1/60 and z = -0.2 sqrt(60) = -sqrt(2.4);
     # b: 0.6 over 3 cells, E = 3/4, Var = 3 / 3 / 16 * 0.2 = 1/80, z = -0.15 sqrt(80) = -sqrt(1.8).
     graph = graph_from_weights(_line_weights(), LINE_IDS)
-    local = local_spatial(_line_values(), graph, permutations=99, alpha=1.0)
+    local = local_spatial(_line_values(), graph, 99, 0, 1.0, "drop")
     np.testing.assert_allclose(local["local_i"], [0.45, 0.15, 0.15, 0.45], atol=1e-12)
     # alpha = 1 labels every region with its quadrant: low among low, high among high.
     assert local["quadrant"].tolist() == ["LL", "LL", "HH", "HH"]
@@ -277,7 +285,7 @@ def test_local_statistics_hand_worked_line():
 def test_local_statistics_equal_esda_on_real_metros(pnw_graph, pnw_lq_wide):
     present = (pnw_lq_wide > 0).sum()
     chosen = list(present[present > 10].index[:6]) + list(present[present <= 2].index[:2])
-    local = local_spatial(pnw_lq_wide[chosen], pnw_graph, permutations=999, seed=7, alpha=0.05)
+    local = local_spatial(pnw_lq_wide[chosen], pnw_graph, 999, 7, 0.05, "drop")
     isolate = np.isin(pnw_graph.unique_ids, pnw_graph.isolates)
     labels = np.array(["", "HH", "LH", "LL", "HL"])
     for code in chosen:
@@ -304,7 +312,7 @@ def test_local_statistics_equal_esda_on_lattice():
     generator = np.random.default_rng(11)
     values = pd.DataFrame({"counts": generator.poisson(2.0, size=26).astype(float)})
     values.index = graph.unique_ids
-    local = local_spatial(values, graph, permutations=199, seed=3)
+    local = local_spatial(values, graph, 199, 3, 0.05, "drop")
     moran, getis_ord = _esda_local(values["counts"].to_numpy(), graph, seed=3, permutations=199)
     connected = ~np.isin(graph.unique_ids, graph.isolates)
     np.testing.assert_allclose(local["local_i"], moran.Is, atol=1e-9)
@@ -314,7 +322,7 @@ def test_local_statistics_equal_esda_on_lattice():
 
 def test_isolate_gets_no_local_inference(pnw_graph, pnw_lq_wide):
     code = pnw_lq_wide.columns[(pnw_lq_wide > 0).sum().to_numpy() > 20][0]
-    local = local_spatial(pnw_lq_wide[[code]], pnw_graph, permutations=99)
+    local = local_spatial(pnw_lq_wide[[code]], pnw_graph, 99, 0, 0.05, "drop")
     isolate = local[local["region_id"].isin(pnw_graph.isolates)]
     assert len(isolate) == 1
     # esda would call it significant (p_sim = 1/100): its permuted I are all 0.
@@ -329,15 +337,15 @@ def test_graph_of_isolates_only_does_not_crash():
     weights = pd.DataFrame({"focal": ["a", "b"], "neighbor": ["a", "b"], "weight": 0.0})
     graph = graph_from_weights(weights, ["a", "b"])
     values = pd.DataFrame({"y": [1.0, 2.0]}, index=["a", "b"])
-    assert np.isnan(global_moran(values, graph, permutations=9).loc["y", "moran_i"])
-    local = local_spatial(values, graph, permutations=9)
+    assert np.isnan(global_moran(values, graph, 9, 0, "drop").loc["y", "moran_i"])
+    local = local_spatial(values, graph, 9, 0, 0.05, "drop")
     assert (local["quadrant"] == "ns").all()
 
 
 def test_local_statistics_refuse_negative_values():
     graph = graph_from_weights(_line_weights(), LINE_IDS)
     with pytest.raises(UserError, match="'y' is negative in region a"):
-        local_spatial(_line_values() - 2.0, graph, permutations=0)
+        local_spatial(_line_values() - 2.0, graph, 0, 0, 0.05, "drop")
 
 
 def test_local_statistics_leave_numpy_global_random_state_alone():
@@ -345,7 +353,7 @@ def test_local_statistics_leave_numpy_global_random_state_alone():
     np.random.seed(5)
     before = np.random.random()
     np.random.seed(5)
-    local_spatial(_line_values(), graph, permutations=19, seed=1)
+    local_spatial(_line_values(), graph, 19, 1, 0.05, "drop")
     assert np.random.random() == before
 
 
@@ -375,7 +383,7 @@ def _long_table() -> pd.DataFrame:
 
 
 def test_moran_by_group_fills_absent_cells_with_zero():
-    result = moran_by_group(_long_table(), _line_weights(), permutations=99, seed=4)
+    result = moran_by_group(_long_table(), _line_weights(), *BY_INDUSTRY, 99, 4, "drop")
     assert result.columns[:2].tolist() == ["year", "industry_code"]
     assert result["year"].dtype == "int16"
     result = result.set_index(["year", "industry_code"])
@@ -396,17 +404,17 @@ def test_moran_by_group_on_real_lq_equals_global_moran(cbp_subset, pnw_weights, 
     lq = location_quotients(cbp_subset)
     # Sectors: every metro has some, so both calls analyse the same 55 metros.
     subset = lq[lq["industry_level"] == 2]
-    result = moran_by_group(subset, pnw_weights, permutations=99).set_index("industry_code")
+    result = moran_by_group(subset, pnw_weights, *BY_INDUSTRY, 99, 0, "drop").set_index(
+        "industry_code"
+    )
     wide = subset.pivot(index="region_id", columns="industry_code", values="lq").fillna(0.0)
-    expected = global_moran(wide, pnw_graph, permutations=99)
+    expected = global_moran(wide, pnw_graph, 99, 0, "drop")
     np.testing.assert_array_equal(result.loc[expected.index, "moran_i"], expected["moran_i"])
     np.testing.assert_array_equal(result.loc[expected.index, "p_sim"], expected["p_sim"])
 
 
 def test_local_by_group_gives_every_region_every_group():
-    local = local_by_group(
-        _long_table(), _line_weights(), group=["year", "industry_code"], permutations=19
-    )
+    local = local_by_group(_long_table(), _line_weights(), *BY_INDUSTRY, 19, 0, 0.05, "drop")
     assert local.columns.tolist() == [
         "year",
         "industry_code",
@@ -428,9 +436,107 @@ def test_local_by_group_gives_every_region_every_group():
 def test_wrappers_reject_duplicate_rows_and_missing_columns():
     table = pd.concat([_long_table(), _long_table().iloc[[0]]], ignore_index=True)
     with pytest.raises(UserError, match="two rows"):
-        moran_by_group(table, _line_weights(), permutations=0)
+        moran_by_group(table, _line_weights(), *BY_INDUSTRY, 0, 0, "drop")
     with pytest.raises(UserError, match="cluster_code"):
-        local_by_group(_long_table(), _line_weights(), permutations=0)
+        local_by_group(_long_table(), _line_weights(), *BY_CLUSTER, 0, 0, 0.05, "drop")
+
+
+# ----------------------------------------------------------------------------------------
+# The vectorised kernels: libpysal's subgraph arrays, esda's draws and ties, task splits
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dropped", [[3], [0, 10, 11, 40], list(range(0, 55, 3))])
+def test_restricted_weights_are_libpysal_subgraph_bit_for_bit(pnw_graph, dropped):
+    mask = np.ones(len(pnw_graph.unique_ids), dtype=bool)
+    mask[dropped] = False
+    kept = np.asarray(pnw_graph.unique_ids)[mask].astype(object)
+    reference = pnw_graph.subgraph(kept).transform("r")
+    summary = reference.summary()
+    restricted = spatial._Weights.of(pnw_graph).restricted(mask)
+    expected = reference.sparse
+    np.testing.assert_array_equal(restricted.sparse.indptr, expected.indptr)
+    np.testing.assert_array_equal(restricted.sparse.indices, expected.indices)
+    np.testing.assert_array_equal(restricted.sparse.data, expected.data)
+    assert (restricted.s0, restricted.s1, restricted.s2) == (summary.s0, summary.s1, summary.s2)
+    np.testing.assert_array_equal(restricted.isolate, reference.cardinalities.to_numpy() == 0)
+
+
+def test_global_moran_with_a_missing_pattern_per_variable_equals_esda(pnw_graph, pnw_lq_wide):
+    # As a year of suppressed county cells: every variable misses its own regions, so each
+    # has its own subgraph and draws; rare industries make permuted and observed I tie.
+    present = (pnw_lq_wide > 0).sum()
+    chosen = list(present[present <= 2].index[:6]) + list(present[present > 2].index[::60])
+    values = pnw_lq_wide[chosen].copy()
+    for offset, _code in enumerate(chosen):
+        values.iloc[[offset, offset + 20], offset] = np.nan
+    result = global_moran(values, pnw_graph, 499, 5, "drop")
+    ids = np.asarray(pnw_graph.unique_ids)
+    ties = 0
+    for code in chosen:
+        observed = values[code].notna().to_numpy()
+        graph = pnw_graph.subgraph(ids[observed].astype(object)).transform("r")
+        reference = _esda_moran(values[code].to_numpy()[observed], graph, seed=5, permutations=499)
+        ties += int((reference.sim[1:] == reference.I).sum())
+        assert result.loc[code, "n"] == 53
+        assert abs(result.loc[code, "moran_i"] - reference.I) <= 1e-12
+        assert abs(result.loc[code, "z_norm"] - reference.z_norm) <= 1e-12
+        assert result.loc[code, "p_sim"] == reference.p_sim, code
+    assert ties > 0
+
+
+def test_vectorised_local_statistics_equal_esda_with_ties_and_missing(pnw_graph, pnw_lq_wide):
+    # Common and rare industries together, one with a suppressed (NaN) metro, so that the
+    # shared conditional draws, the near-tie re-check and the subgraph path all run.
+    present = (pnw_lq_wide > 0).sum()
+    chosen = list(present[present > 5].index[::25][:10]) + list(present[present <= 3].index[:6])
+    values = pnw_lq_wide[chosen].copy()
+    values.iloc[3, 0] = np.nan
+    local = local_spatial(values, pnw_graph, 199, 11, 0.05, "drop")
+    ties = 0
+    ids = np.asarray(pnw_graph.unique_ids)
+    for code in chosen:
+        rows = local[local["variable"] == code]
+        observed = values[code].notna().to_numpy()
+        graph = (
+            pnw_graph
+            if observed.all()
+            else pnw_graph.subgraph(ids[observed].astype(object)).transform("r")
+        )
+        moran, getis_ord = _esda_local(values[code].to_numpy()[observed], graph, 11, 199)
+        isolate = graph.cardinalities.to_numpy() == 0
+        assert rows["region_id"].tolist() == list(graph.unique_ids)
+        assert np.abs(rows["local_i"].to_numpy() - moran.Is).max() <= 1e-12
+        np.testing.assert_array_equal(rows["local_p"].to_numpy()[~isolate], moran.p_sim[~isolate])
+        gi_star = rows["gi_star_z"].to_numpy()[~isolate]
+        assert np.abs(gi_star - getis_ord.Zs[~isolate]).max() <= 1e-12
+        ties += int((moran.sim == moran.Is).sum())
+    assert ties > 1000  # exact ties between permuted and observed I_i are exercised
+
+
+def test_local_by_group_split_by_variables_equals_one_call(cbp_subset, pnw_weights):
+    lq = location_quotients(cbp_subset)
+    table = lq[lq["industry_level"] == 3][["year", "region_id", "industry_code", "lq"]]
+    whole = local_by_group(table, pnw_weights, *BY_INDUSTRY, 99, 3, 0.05, "drop")
+    codes = sorted(table["industry_code"].unique())
+    parts = [
+        local_by_group(
+            table, pnw_weights, *BY_INDUSTRY, 99, 3, 0.05, "drop", variables=codes[start::4]
+        )
+        for start in range(4)
+    ]
+    split = pd.concat(parts, ignore_index=True).sort_values(
+        ["year", "industry_code"], kind="stable", ignore_index=True
+    )
+    pd.testing.assert_frame_equal(split, whole)
+
+
+def test_local_over_must_be_clusters_or_industries():
+    from pipeline.config import SpatialSettings
+
+    assert SpatialSettings(local_over="industries").local_over == "industries"
+    with pytest.raises(UserError, match="spatial.local_over"):
+        SpatialSettings(local_over="regions")
 
 
 # ----------------------------------------------------------------------------------------

@@ -13,22 +13,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.errors import UserError
-from pipeline.sources.generic import (
-    InputWarning,
+from pipeline.classifications.hierarchy import (
     ancestor_chain,
     derived_levels,
+    nearest_present_parent,
+    normalise_codes,
+)
+from pipeline.errors import UserError
+from pipeline.geography.boundaries import read_boundaries
+from pipeline.sources.custom_classification import read_hierarchy, read_technology_table
+from pipeline.sources.generic import (
     drop_zero_total_regions,
     ingest_generic,
     ingest_generic_folder,
-    inspect_employment,
-    nearest_present_parent,
-    normalise_codes,
-    read_boundaries,
     read_generic,
-    read_hierarchy,
-    read_technology_table,
 )
+from pipeline.sources.inspection import inspect_employment
+from pipeline.sources.raw_schema import InputWarning
 from pipeline.sources.schema import EMPLOYMENT_COLUMNS, EMPLOYMENT_SCHEMA
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -465,10 +466,10 @@ def test_fuzz_random_bytes_give_a_user_error_or_a_table(payload, suffix, prefix)
 
 def _text_path(monkeypatch, path: Path, **keywords):
     """inspect_employment read through the text (pandera) path only."""
-    import pipeline.sources.generic as generic
+    import pipeline.sources.inspection as inspection
 
     with monkeypatch.context() as patched:
-        patched.setattr(generic, "_typed_columns", lambda _path: None)
+        patched.setattr(inspection, "typed_columns", lambda _path: None)
         return inspect_employment(path, **keywords)
 
 
@@ -508,13 +509,13 @@ def test_typed_parquet_checks_equal_the_text_path(monkeypatch, tmp_path, by_year
         assert pq.ParquetFile(path).metadata.num_row_groups == table["year"].nunique()
     else:
         pq.write_table(arrow_table, path, **options)
-    import pipeline.sources.generic as generic
+    import pipeline.sources.inspection as inspection
 
     def no_text(_path):
         raise AssertionError("the typed Parquet file went through the text path")
 
     with monkeypatch.context() as patched:
-        patched.setattr(generic, "read_raw_table", no_text)
+        patched.setattr(inspection, "read_raw_table", no_text)
         fast = inspect_employment(path, "naics2017")
     slow = _text_path(monkeypatch, path, classification="naics2017")
     pd.testing.assert_frame_equal(fast.employment, slow.employment)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.classifications.nace import nace_level
 from pipeline.errors import UserError
 from pipeline.sources.cbp_files import (
     cbp_naics_vintage,
@@ -23,7 +24,6 @@ from pipeline.sources.cbp_files import (
 )
 from pipeline.sources.eurostat import (
     EurostatTable,
-    nace_level,
     read_eurostat_tsv,
     split_cells,
     to_canonical,

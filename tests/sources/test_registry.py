@@ -71,3 +71,56 @@ def test_generic_folder_source_takes_the_dataset_classification(tmp_path):
     assert set(result.employment["classification"]) == {"naics2017"}
     assert result.regions.geometry.notna().all()
     assert (result.weights["weight"] > 0).any()
+
+
+def test_every_fetch_kind_has_a_source_that_reads_its_download():
+    from pipeline.cli import FETCH_KINDS
+    from pipeline.sources.registry import FETCH_SOURCES, SOURCES
+
+    assert set(FETCH_SOURCES) == set(FETCH_KINDS) - {"url"}
+    assert set(FETCH_SOURCES.values()) <= set(SOURCES)
+
+
+def test_qcew_files_source_reads_one_area_level_with_boundaries(tmp_path):
+    official = ROOT / "tests" / "data" / "official"
+    for name in ["qcew_2019_annual_by_area_53061.csv", "qcew_2019_annual_area_53000.csv"]:
+        shutil.copy(official / name, tmp_path)  # a county file and a state file
+    counties = ingest("qcew_files", tmp_path)  # counties by default
+    assert set(counties.employment["region_id"]) == {"53061"}
+    assert (counties.employment["industry_code"] == "00").sum() == 1
+    assert counties.regions["region_id"].tolist() == ["53061"]
+    assert counties.regions.geometry.isna().all()  # no boundary file in the folder
+    states = ingest("qcew_files", tmp_path, {"geography": "state"})
+    assert set(states.employment["region_id"]) == {"53"}
+    with pytest.raises(UserError, match="QCEW geography 'metro' is unknown"):
+        ingest("qcew_files", tmp_path, {"geography": "metro"})
+
+
+def test_qcew_files_source_refuses_the_same_cells_twice(tmp_path):
+    official = ROOT / "tests" / "data" / "official"
+    shutil.copy(official / "qcew_2019_annual_area_53000.csv", tmp_path / "a.csv")
+    shutil.copy(official / "qcew_2019_annual_area_53000.csv", tmp_path / "b.csv")
+    with pytest.raises(UserError, match="is in two of the QCEW files"):
+        ingest("qcew_files", tmp_path, {"geography": "state"})
+
+
+def test_eurostat_source_reads_the_downloaded_dataset(tmp_path):
+    official = ROOT / "tests" / "data" / "official"
+    shutil.copy(official / "lfst_r_lfe2en2.tsv", tmp_path)
+    result = ingest("eurostat", tmp_path, {"dataset": "lfst_r_lfe2en2"})
+    employment = result.employment
+    assert set(employment["classification"]) == {"nace_r2"}
+    assert all(len(region) == 4 for region in employment["region_id"])  # NUTS 2
+    assert set(result.regions["region_id"]) == set(employment["region_id"])
+    with pytest.raises(UserError, match="regclust fetch eurostat --code sbs_r_nuts06_r2"):
+        ingest("eurostat", tmp_path, {"dataset": "sbs_r_nuts06_r2"})
+
+
+def test_cbsa_unpublished_options_keep_their_defaults_in_one_place():
+    from pipeline.sources.us_cbp import unpublished_keywords
+
+    assert unpublished_keywords(
+        {"unpublished_weight": "establishment_size", "max_unpublished_establishments": 1}
+    ) == {"weight": "establishment_size", "max_establishments": 1}
+    with pytest.raises(UserError, match="option not understood by source 'cbp_cbsa'"):
+        ingest("cbp_cbsa", ROOT / "data" / "raw" / "us", {"unpublished_wieght": "x"})

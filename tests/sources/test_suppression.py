@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.classifications.naics import naics_parent
 from pipeline.sources.cbp_files import read_cbp_county_file
 from pipeline.sources.schema import canonical_employment, check_employment
 from pipeline.sources.suppression import (
     average_establishment_size,
     exclude_imputed,
     impute_suppressed,
-    naics_parent,
     size_class_estimate,
 )
 

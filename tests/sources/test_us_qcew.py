@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.classifications.codes import TOTAL_CODE
 from pipeline.errors import UserError
 from pipeline.measures.specialization import location_quotients
 from pipeline.sources import us_qcew
-from pipeline.sources.schema import TOTAL_CODE, check_employment
+from pipeline.sources.schema import check_employment
 from pipeline.sources.us_states import state_contiguity
 
 RAW = Path(__file__).resolve().parents[2] / "data" / "raw" / "us_states"

@@ -1,0 +1,1 @@
+"""Region geography: boundaries and contiguity."""
