@@ -74,15 +74,13 @@ FROM read_parquet($lq) GROUP BY year, region_id, industry_level
 
 
 def run_regclust(panel: Path, threshold: float, sample: list[str]) -> dict:
-    """``regclust run`` on the panel (every stage, its own dask cluster), as a user runs it.
+    """``regclust run`` on the panel (every stage; one dask cluster for measure and spatial).
 
     Timed: the whole command, from the process start to the published tables. Then (not
     timed) the comparison tables are read from what it wrote: concentration.parquet and
     the location_quotients table.
     """
     import subprocess
-
-    import duckdb
 
     out = Path(os.environ.get("REGCLUST_BENCH_OUT") or panel.parent / "regclust_run")
     command = [
@@ -100,21 +98,101 @@ def run_regclust(panel: Path, threshold: float, sample: list[str]) -> dict:
     done = time.perf_counter()
     if finished.returncode != 0:
         raise RuntimeError(f"regclust run failed: {finished.stderr[-2000:]}")
-    stages = [line for line in finished.stderr.splitlines() if ": done in " in line]
-    lq = out / "location_quotients.parquet"
+    return {
+        "seconds": done - started,
+        "stages": [line for line in finished.stderr.splitlines() if ": done in " in line],
+        **_published_comparison(out, threshold, sample),
+    }
+
+
+# ---- regclust: the measure stage of a registered dataset -------------------------------------------
+
+MEASURE_DATASET = "bench_panel"
+
+
+def measure_project(panel: Path, folder: Path, workers: int) -> Path:
+    """A params file registering the panel as dataset ``bench_panel`` (source generic_files),
+    with ``compute.n_workers = workers``; its data root is ``folder / "data"``."""
+    import yaml
+
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["classifications"] = str(
+        ROOT / params.get("classifications", "data/raw/classifications")
+    )
+    params["compute"] = dict(params.get("compute") or {}, n_workers=workers, scheduler=None)
+    params["datasets"] = {
+        MEASURE_DATASET: {
+            "source": "generic_files",
+            "raw": str(panel.parent),
+            "classification": "naics2017",
+            "description": "benchmark panel (benchmarks/generate_panel.py)",
+            "options": {"employment": str(panel)},
+        }
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"params_{workers}w.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    return path
+
+
+def run_regclust_measure(panel: Path, threshold: float, sample: list[str]) -> dict:
+    """``regclust measure --dataset bench_panel`` (the DVC measure stage) on an ingested panel.
+
+    The project (params file, ingested employment.parquet) is prepared by ``run.py``
+    (``REGCLUST_BENCH_PROJECT``, ``REGCLUST_BENCH_WORKERS``); timed: the whole command, its
+    dask LocalCluster included. The comparison tables are read from what it wrote.
+    """
+    import subprocess
+
+    project = Path(os.environ["REGCLUST_BENCH_PROJECT"])
+    workers = int(os.environ.get("REGCLUST_BENCH_WORKERS", "2"))
+    data_root = project / "data"
+    command = [
+        str(Path(sys.executable).parent / "regclust"),
+        "measure",
+        "--dataset",
+        MEASURE_DATASET,
+        "--params",
+        str(project / f"params_{workers}w.yaml"),
+        "--data-root",
+        str(data_root),
+    ]
+    started = time.perf_counter()
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    done = time.perf_counter()
+    if finished.returncode != 0:
+        raise RuntimeError(f"regclust measure failed: {finished.stderr[-2000:]}")
+    return {
+        "seconds": done - started,
+        "workers": workers,
+        "stages": [line for line in finished.stderr.splitlines() if ": done in " in line],
+        **_published_comparison(data_root / "processed" / MEASURE_DATASET, threshold, sample),
+    }
+
+
+def _published_comparison(out: Path, threshold: float, sample: list[str]) -> dict:
+    """The comparison tables from a regclust result folder (not timed): concentration.parquet
+    and the LQ table, a year-partitioned dataset (``location_quotients/year=YYYY/``)."""
+    import duckdb
+
+    lq = out / "location_quotients"
+    source = (
+        f"read_parquet('{lq}/*/*.parquet', hive_partitioning = true)"
+        if lq.is_dir()
+        else f"read_parquet('{out / 'location_quotients.parquet'}')"
+    )
     concentration = pd.read_parquet(out / "concentration.parquet")
     connection = duckdb.connect()
     specialised = connection.execute(
-        REGCLUST_COMPARISON, {"threshold": threshold, "lq": str(lq)}
+        REGCLUST_COMPARISON.replace("read_parquet($lq)", source), {"threshold": threshold}
     ).df()
     lq_sample = connection.execute(
-        "SELECT year, region_id, industry_code, lq FROM read_parquet($lq) "
+        f"SELECT year, region_id, industry_code, lq FROM {source} "
         "WHERE list_contains($sample, region_id)",
-        {"sample": sample, "lq": str(lq)},
+        {"sample": sample},
     ).df()
+    connection.close()
     return {
-        "seconds": done - started,
-        "stages": stages,
         "concentration": concentration[["year", "industry_code", "industry_level", *COMPARED]],
         "specialised": specialised,
         "lq_sample": lq_sample,
@@ -324,7 +402,12 @@ def run_duckdb(panel: Path, threshold: float, sample: list[str], threads: int = 
     }
 
 
-ENGINES = {"regclust": run_regclust, "pandas": run_pandas, "duckdb": run_duckdb}
+ENGINES = {
+    "regclust": run_regclust,
+    "regclust_measure": run_regclust_measure,
+    "pandas": run_pandas,
+    "duckdb": run_duckdb,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

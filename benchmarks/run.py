@@ -36,17 +36,24 @@ for path in (HERE, ROOT):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from engines import COMPARED, MALLOC_ENVIRON  # noqa: E402
+from engines import COMPARED, MALLOC_ENVIRON, MEASURE_DATASET, measure_project  # noqa: E402
 from generate_panel import DATA, PanelSettings, ensure_panel  # noqa: E402
 
-ENGINE_ORDER = ["regclust", "duckdb", "pandas"]
+ENGINE_ORDER = ["regclust", "regclust_measure", "duckdb", "pandas"]
+# the measure stage is also timed with these numbers of dask workers (scaling)
+MEASURE_WORKERS = (2, 1)
 SAMPLE_REGIONS = 6  # counties whose LQ rows are compared in full
 RELATIVE_TOLERANCE = 1e-9
 ABSOLUTE_TOLERANCE = 1e-10
 POLL_SECONDS = 0.05
 # Issue 9: the whole `regclust run` no slower than DuckDB's LQ table + concentration + write
-# (DuckDB time / regclust time >= 1), and the process tree under 4 GB.
-TARGETS = {"duckdb_over_regclust_min": 1.0, "peak_mb_max": 4096}
+# (DuckDB time / regclust time >= 1), the measure stage at most half DuckDB's time
+# (DuckDB time / measure time >= 2), and the process tree under 4 GB.
+TARGETS = {
+    "duckdb_over_regclust_min": 1.0,
+    "duckdb_over_measure_min": 2.0,
+    "peak_mb_max": 4096,
+}
 
 try:
     import psutil
@@ -120,11 +127,20 @@ def run_engine(
     sample: list[str],
     environment: dict[str, str] | None = None,
 ) -> dict:
-    """Run ``engines.py ENGINE`` in a subprocess; return its timing plus peak memory."""
+    """Run ``engines.py ENGINE`` in a subprocess; return its timing plus peak memory.
+
+    ``regclust_measure_<n>w`` runs the ``regclust_measure`` engine with n dask workers.
+    """
+    if engine.startswith("regclust_measure"):
+        workers = engine.removeprefix("regclust_measure_").removesuffix("w")
+        environment = dict(environment or os.environ) | {"REGCLUST_BENCH_WORKERS": workers}
+        engine_name = "regclust_measure"
+    else:
+        engine_name = engine
     command = [
         sys.executable,
         str(HERE / "engines.py"),
-        engine,
+        engine_name,
         str(panel),
         str(out),
         "--threshold",
@@ -275,6 +291,27 @@ def sample_regions(panel: Path, count: int = SAMPLE_REGIONS) -> list[str]:
     return [regions[i] for i in picks]
 
 
+def prepare_measure_project(panel: Path, folder: Path, environment: dict[str, str]) -> float:
+    """Register the panel as dataset ``bench_panel`` and ingest it (not timed in the
+    comparison): params files for each of :data:`MEASURE_WORKERS`, then ``regclust ingest``.
+    Returns the ingest's wall time."""
+    for workers in MEASURE_WORKERS:
+        measure_project(panel, folder, workers)
+    command = [
+        str(Path(sys.executable).parent / "regclust"),
+        "ingest",
+        "--dataset",
+        MEASURE_DATASET,
+        "--params",
+        str(folder / f"params_{MEASURE_WORKERS[0]}w.yaml"),
+        "--data-root",
+        str(folder / "data"),
+    ]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=environment, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     if not numerator or not denominator:
         return None
@@ -303,7 +340,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-wait", type=float, default=600.0, help="longest wait, seconds")
     args = parser.parse_args(argv)
-    engines = [engine for engine in args.engines.split(",") if engine]
+    engines = []
+    for engine in (engine for engine in args.engines.split(",") if engine):
+        if engine == "regclust_measure":
+            engines += [f"regclust_measure_{workers}w" for workers in MEASURE_WORKERS]
+        else:
+            engines.append(engine)
 
     panel = ensure_panel(PanelSettings(seed=args.seed, rows=args.rows), args.data)
     rows = pq.ParquetFile(panel).metadata.num_rows
@@ -313,8 +355,15 @@ def main(argv: list[str] | None = None) -> int:
     environment = engine_environment(args.data / "pycache")
     warm_imports(environment)
     runs: dict[str, list[dict]] = {engine: [] for engine in engines}
+    measure_ingest_s = None
     with tempfile.TemporaryDirectory(prefix="regclust-bench-") as scratch:
         outputs = {}
+        if any(engine.startswith("regclust_measure") for engine in engines):
+            project = Path(scratch) / "measure_project"
+            wait_for_quiet(args.max_load, args.max_wait)
+            measure_ingest_s = prepare_measure_project(panel, project, environment)
+            environment = environment | {"REGCLUST_BENCH_PROJECT": str(project)}
+            print(f"  registered and ingested {MEASURE_DATASET} in {measure_ingest_s:.1f} s")
         for repeat in range(args.repeat):
             for engine in engines:
                 out = Path(scratch) / f"{engine}-{repeat}"
@@ -332,10 +381,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"peak RSS {timing['peak_rss_mb']:7.0f} MB (load {load:.1f})"
                 )
         agreement = {}
-        if "regclust" in outputs:
+        reference = next((engine for engine in engines if engine.startswith("regclust")), None)
+        if reference is not None:
             for engine in engines:
-                if engine != "regclust":
-                    agreement[engine] = compare(outputs["regclust"], outputs[engine])
+                if engine != reference:
+                    agreement[engine] = compare(outputs[reference], outputs[engine])
 
     def median(engine: str, key: str):
         values = [run[key] for run in runs.get(engine, []) if run.get(key) is not None]
@@ -345,13 +395,25 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "panel": str(panel.relative_to(ROOT) if panel.is_relative_to(ROOT) else panel),
     }
-    for engine in ENGINE_ORDER:
+    reported = (
+        ENGINE_ORDER[:1]
+        + [f"regclust_measure_{workers}w" for workers in MEASURE_WORKERS]
+        + ENGINE_ORDER[2:]
+    )
+    for engine in reported:
         results[f"{engine}_s"] = median(engine, "seconds")
         fastest = [run["seconds"] for run in runs.get(engine, [])]
         results[f"{engine}_min_s"] = round(min(fastest), 3) if fastest else None
         results[f"{engine}_peak_mb"] = median(engine, "peak_rss_mb")
         results[f"{engine}_peak_pss_mb"] = median(engine, "peak_pss_mb")
     results["pandas_read_s"] = median("pandas", "read_s")
+    results["measure_ingest_s"] = round(measure_ingest_s, 3) if measure_ingest_s else None
+    measure = f"regclust_measure_{MEASURE_WORKERS[0]}w"
+    results["duckdb_over_measure"] = _ratio(results["duckdb_s"], results.get(f"{measure}_s"))
+    results["pandas_over_measure"] = _ratio(results["pandas_s"], results.get(f"{measure}_s"))
+    results["measure_speedup_2_over_1_workers"] = _ratio(
+        results.get("regclust_measure_1w_s"), results.get("regclust_measure_2w_s")
+    )
     results["duckdb_over_regclust"] = _ratio(results["duckdb_s"], results["regclust_s"])
     results["pandas_over_regclust"] = _ratio(results["pandas_s"], results["regclust_s"])
     results["duckdb_over_regclust_fastest"] = _ratio(
@@ -364,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
         **TARGETS,
         "duckdb_ratio_met": (results["duckdb_over_regclust"] or 0)
         >= TARGETS["duckdb_over_regclust_min"],
+        "measure_ratio_met": (results["duckdb_over_measure"] or 0)
+        >= TARGETS["duckdb_over_measure_min"],
         "regclust_peak_met": (results["regclust_peak_mb"] or np.inf) <= TARGETS["peak_mb_max"],
     }
     results["agreement"] = agreement
@@ -380,15 +444,15 @@ def main(argv: list[str] | None = None) -> int:
         results["regclust_profile_s"] = profile_regclust(panel, args.threshold, sample)
 
     print(
-        f"\n{'engine':10s} {'median s':>9s} {'fastest s':>10s} {'peak RSS MB':>12s} {'x regclust':>11s}"
+        f"\n{'engine':19s} {'median s':>9s} {'fastest s':>10s} {'peak RSS MB':>12s} {'x regclust':>11s}"
     )
-    for engine in ENGINE_ORDER:
+    for engine in reported:
         seconds = results[f"{engine}_s"]
         if seconds is None:
             continue
         ratio = _ratio(seconds, results["regclust_s"])
         print(
-            f"{engine:10s} {seconds:9.2f} {results[f'{engine}_min_s']:10.2f} "
+            f"{engine:19s} {seconds:9.2f} {results[f'{engine}_min_s']:10.2f} "
             f"{results[f'{engine}_peak_mb']:12.0f} {ratio!s:>11s}"
         )
     for run in runs.get("regclust", []):

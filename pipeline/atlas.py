@@ -1,8 +1,9 @@
 """An offline cluster atlas: one self-contained HTML page per dataset.
 
-The page holds an overview map, a profile of every region, a page per benchmark cluster and
-rankings, switched by the URL fragment (``#region/19820``, ``#cluster/1``, ``#rankings``) with a
-search box over region and cluster names. Leaflet and every table are inlined, so the file opens
+The page holds an overview map, a profile of every region, a page per benchmark cluster (with
+its related clusters), a page per region group and rankings, switched by the URL fragment
+(``#region/19820``, ``#cluster/1``, ``#group/2019-2``, ``#rankings``) with a search box over
+region and cluster names. Leaflet and every table are inlined, so the file opens
 from disk (``file://``) or any static web host with no server and no network: a development
 agency can publish it as is.
 
@@ -50,6 +51,8 @@ def atlas_data(
     unit: str = "jobs",
     titles: dict[str, str] | None = None,
     focus: tuple[float, float, float, float] | None = None,
+    groups: pd.DataFrame | None = None,
+    related: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Everything the atlas page shows, for the latest year (and the first, in a panel).
 
@@ -62,12 +65,19 @@ def atlas_data(
         (six-digit NAICS, sections), used for a region's top industries by LQ.
     settings : the ``maps`` section of params.yaml.
     titles : industry_code -> title; codes without a title are shown bare.
+    groups : region_groups.parquet (region_id, year, group_id, group_regions,
+        group_employment, dominant_cluster_codes / _names / _lqs), optional: the region
+        groups of the latest year.
+    related : related-cluster pairs (cluster_code, related_cluster_code,
+        related_percentage; the US Cluster Mapping table), optional.
 
     Returns
     -------
     dict with ``meta``, ``regions`` (id, name, total, top clusters, industries, regional
-    clusters, change), ``clusters`` (benchmark clusters with per-region LQs),
-    ``regional`` (regional clusters of the year) and ``geometry`` (simplified GeoJSON).
+    clusters, change, group), ``clusters`` (benchmark clusters with per-region LQs and
+    related clusters), ``regional`` (regional clusters of the year), ``groups`` (region
+    groups: id, member regions, employment, dominant clusters) and ``geometry``
+    (simplified GeoJSON).
     """
     titles = titles or {}
     year = maps.latest_year(strength)
@@ -174,6 +184,12 @@ def atlas_data(
         ]
         entry["strong"] = int(rows["strong"].sum())
 
+    group_rows = _group_rows(groups, year, index)
+    for position, group in enumerate(group_rows):
+        for region in group["regions"]:
+            region_rows[region]["group"] = position
+    related_codes = _related_rows(related, set(cluster_table["cluster_code"]))
+
     properties = [{"i": index[r]} for r in shapes["region_id"]]
     return {
         "meta": {
@@ -203,15 +219,85 @@ def atlas_data(
                 "employment": _num(row.employment),
                 "strong": int(row.strong),
                 **per_cluster.get(row.cluster_code, {"r": [], "lq": [], "e": [], "s": [], "k": []}),
+                "related": related_codes.get(row.cluster_code, []),
             }
             for row in cluster_table.itertuples()
         ],
         "regional": regional_rows,
+        "groups": group_rows,
         "regions": region_rows,
         "geometry": {
             "type": "FeatureCollection",
             "features": maps._features(shapes.geometry, properties),
         },
+    }
+
+
+GROUP_COLUMNS = [
+    "region_id",
+    "year",
+    "group_id",
+    "group_employment",
+    "dominant_cluster_codes",
+    "dominant_cluster_names",
+    "dominant_cluster_lqs",
+]
+"""The columns of region_groups.parquet the atlas reads (no geometry)."""
+
+
+def _listed(value: Any) -> list:
+    """A list column's cell (list, array or missing) as a list."""
+    if value is None or (not hasattr(value, "__len__") and pd.isna(value)):
+        return []
+    return list(value)
+
+
+def _group_rows(
+    groups: pd.DataFrame | None, year: int, index: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The region groups of ``year`` (all rows when the table has no year), largest first."""
+    if groups is None or groups.empty:
+        return []
+    rows = groups
+    if "year" in rows.columns and (rows["year"] == year).any():
+        rows = rows[rows["year"] == year]
+    rows = rows[rows["region_id"].isin(index)]
+    result = []
+    for group_id, members in rows.groupby("group_id", sort=False):
+        first = members.iloc[0]
+        codes, names, lqs = (
+            _listed(first.get(f"dominant_cluster_{part}")) for part in ("codes", "names", "lqs")
+        )
+        result.append(
+            {
+                "id": str(group_id),
+                "regions": [index[r] for r in members["region_id"]],
+                "employment": _num(first.get("group_employment")),
+                "dominant": [
+                    [str(code), str(name), _num(lq, 2)]
+                    for code, name, lq in zip(codes, names, lqs, strict=False)
+                ],
+            }
+        )
+    return sorted(result, key=lambda group: -(group["employment"] or 0))
+
+
+def _related_rows(related: pd.DataFrame | None, codes: set[str]) -> dict[str, list[list[Any]]]:
+    """cluster_code -> [[related code, percentile], ...], most related first (codes shown only)."""
+    if related is None or related.empty:
+        return {}
+    pairs = related[
+        related["cluster_code"].isin(codes) & related["related_cluster_code"].isin(codes)
+    ]
+    pairs = pairs.sort_values(["cluster_code", "related_percentage"], ascending=[True, False])
+    return {
+        str(code): [
+            [str(other), _num(percentile)]
+            for other, percentile in zip(
+                rows["related_cluster_code"], rows["related_percentage"], strict=True
+            )
+        ]
+        for code, rows in pairs.groupby("cluster_code", sort=False)
     }
 
 
@@ -256,6 +342,11 @@ ATLAS_SCRIPT = r"""
     '">' + esc(r.name) + '</a>'; }
   function clusterLink(code) { var c = clusterByCode[code]; return '<a href="#cluster/' +
     encodeURIComponent(code) + '">' + esc(c ? c.name : code) + '</a>'; }
+  function groupLink(k) { return '<a href="#group/' + encodeURIComponent(D.groups[k].id) +
+    '">group ' + esc(D.groups[k].id) + '</a>'; }
+  function dominant(g) { return g.dominant.map(function (d) { return (clusterByCode[d[0]] ?
+    clusterLink(d[0]) : esc(d[1])) + ' (LQ ' + ratio(d[2]) + ')'; }).join(', ') || 'n/a'; }
+  var groupById = {}; D.groups.forEach(function (g, k) { g.index = k; groupById[g.id] = g; });
   function lqColour(v) {
     if (v === null || v === undefined) { return M.noData; }
     var k = 0; while (k < M.lqBreaks.length && v >= M.lqBreaks[k]) { k++; } return M.lqColours[k];
@@ -334,6 +425,9 @@ ATLAS_SCRIPT = r"""
       [['Cluster'], ['Label'], ['Regions', 1], [esc(M.unit), 1], ['LQ', 1]], r.regional.map(function (k) {
         var c = D.regional[k]; return [clusterLink(c.code), tag(c.label), c.regions.length, num(c.employment), ratio(c.lq)]; }))
       : '<p class="muted">none</p>');
+    if (r.group !== undefined) { var g = D.groups[r.group];
+      html += '<h3>Region group</h3><p>' + groupLink(r.group) + ': ' + g.regions.length + ' regions, ' +
+        num(g.employment) + ' ' + esc(M.unit) + '; dominant clusters: ' + dominant(g) + '</p>'; }
     html += '<h3>Top industries by LQ</h3>' + (r.industries.length ? table(
       [['Industry'], ['LQ', 1], [esc(M.unit), 1]], r.industries.map(function (d) {
         return [esc(d[0]) + (d[1] ? ' ' + esc(d[1]) : ''), ratio(d[2]), num(d[3])]; }))
@@ -358,7 +452,23 @@ ATLAS_SCRIPT = r"""
         return [g.regions.slice(0, 6).map(regionLink).join('; ') + (g.regions.length > 6 ? ' and ' + (g.regions.length - 6) + ' more' : ''),
           tag(g.label), num(g.employment), ratio(g.lq), g.industries.map(function (d) { return esc(d[0]) + (d[1] ? ' ' + esc(d[1]) : ''); }).join('<br>')]; }))
       : '<p class="muted">none</p>');
+    html += '<h3>Related clusters</h3>' + (c.related.length ? table([['Cluster'], ['Relatedness percentile', 1]],
+      c.related.map(function (d) { return [clusterLink(d[0]), d[1] === null ? 'n/a' : d[1]]; })) +
+      '<p class="muted">US Cluster Mapping related clusters (Delgado, Porter &amp; Stern 2016).</p>'
+      : '<p class="muted">none listed</p>');
     page.innerHTML = html;
+  }
+
+  function groupView(g) {
+    var members = {}; g.regions.forEach(function (i) { members[i] = 1; });
+    paint(function (i) { return base(members[i] ? M.highlight : M.baseFill); },
+      'Region group ' + g.id, [['in the group', M.highlight]]);
+    map.fitBounds(home, {padding: [6, 6]});
+    var order = g.regions.slice().sort(function (a, b) { return (D.regions[b].total || 0) - (D.regions[a].total || 0); });
+    page.innerHTML = '<h2>Region group ' + esc(g.id) + '</h2><p>' + g.regions.length + ' contiguous regions with a similar ' +
+      'cluster mix, ' + num(g.employment) + ' ' + esc(M.unit) + '.</p><h3>Dominant clusters</h3><p>' + dominant(g) +
+      '</p><h3>Largest regions</h3>' + table([['Region'], ['Total', 1]], order.slice(0, 25).map(function (i) {
+        return [regionLink(i), num(D.regions[i].total)]; }));
   }
 
   function rankings() {
@@ -374,6 +484,10 @@ ATLAS_SCRIPT = r"""
     });
     html += '<h3>Regions with the most strong clusters</h3>' + table([['Region'], ['Strong clusters', 1], ['Total', 1]],
       byStrong.map(function (r) { return [regionLink(r.index), r.strong, num(r.total)]; }));
+    if (D.groups.length) {
+      html += '<h3>Region groups</h3>' + table([['Group'], ['Regions', 1], [esc(M.unit), 1], ['Dominant clusters']],
+        D.groups.map(function (g) { return [groupLink(g.index), g.regions.length, num(g.employment), dominant(g)]; }));
+    }
     page.innerHTML = html;
   }
 
@@ -382,6 +496,7 @@ ATLAS_SCRIPT = r"""
     var slash = hash.indexOf('/'), kind = slash < 0 ? hash : hash.slice(0, slash), id = hash.slice(slash + 1);
     if (kind === 'region' && regionById[id]) { regionView(regionById[id]); }
     else if (kind === 'cluster' && clusterByCode[id]) { clusterView(clusterByCode[id]); }
+    else if (kind === 'group' && groupById[id]) { groupView(groupById[id]); }
     else if (kind === 'rankings') { rankings(); }
     else { overview(); }
     page.insertAdjacentHTML('beforeend', '<footer>regclust atlas of ' + esc(M.dataset) + '. Data: the ' +

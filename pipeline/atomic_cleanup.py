@@ -10,7 +10,8 @@ each stage can call :func:`remove_stale_temporaries` on its output folders first
 
 A temporary file is *stale* when it has not been modified for ``min_age_seconds``: a live
 writer that is still converting a large table may not have written for a while, so the
-age threshold (params ``publish.stale_temporary_age_seconds``) should exceed the longest
+age threshold (:data:`DEFAULT_MIN_AGE_SECONDS`, one hour; an engineering margin of the
+writers, not an analysis parameter, so it is not in params.yaml) should exceed the longest
 pause between a write's start and its first bytes.
 """
 
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 DEFAULT_MIN_AGE_SECONDS = 3600.0
+"""Age after which a leftover temporary counts as stale (seconds)."""
 
 TEMPORARY_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<random>[a-z0-9_]{8})\.tmp$")
 """Names ``tempfile.mkstemp(prefix='.<target>.', suffix='.tmp')`` produces."""

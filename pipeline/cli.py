@@ -23,7 +23,7 @@ import pandas as pd
 import typer
 from typer._click import exceptions as typer_click_exceptions
 
-from pipeline.config import DatasetSettings, load_settings, settings_from_dict
+from pipeline.config import DatasetSettings, load_settings, project_settings
 from pipeline.errors import UserError
 
 
@@ -67,8 +67,6 @@ SchedulerOption = Annotated[
     ),
 ]
 
-_debug = False
-
 
 def _version() -> str:
     try:
@@ -93,8 +91,7 @@ def _options(
         ),
     ] = False,
 ) -> None:
-    global _debug
-    _debug = debug
+    del debug, version  # --debug is read by main() from the arguments; --version is eager
 
 
 @app.command()
@@ -232,7 +229,7 @@ def validate(
     """
     from pipeline.validate import validate as check
 
-    settings = load_settings(params) if params.exists() else settings_from_dict({})
+    settings = load_settings(params) if params.exists() else project_settings()
     report = check(
         employment,
         regions,
@@ -240,6 +237,7 @@ def validate(
         hierarchy,
         id_field=region_id_field,
         classifications_dir=Path(settings.classifications),
+        keep_table=False,  # only the report is printed: a typed Parquet file goes by year
     )
     typer.echo(report.summary())
     if not report.usable:
@@ -279,7 +277,7 @@ def run_all(
 ) -> None:
     """Run every stage on your own data, outside DVC; same outputs as the DVC pipeline, in --out."""
     _check_out_folder(out)
-    settings = load_settings(params) if params.exists() else settings_from_dict({})
+    settings = load_settings(params) if params.exists() else project_settings()
     options = {"employment": str(employment), "hierarchy": str(hierarchy) if hierarchy else None}
     if regions is not None:
         options["regions"] = str(regions)
@@ -300,26 +298,31 @@ def run_all(
         options=options,
     )
     settings = replace(settings, datasets={"user": dataset})
+    from pipeline.compute import release_worker_memory, shared_scheduler
     from pipeline.validate import require_usable, validate
 
     with warnings.catch_warnings():  # the readers warn again during ingest
         warnings.simplefilter("ignore")
         require_usable(
-            validate(
+            validate(  # a typed Parquet file is checked one year at a time, not kept
                 employment,
                 None,
                 classification,
                 hierarchy,
                 classifications_dir=Path(settings.classifications),
+                keep_table=False,
             )
         )
     with _all_or_nothing(out) as building:
         layout = stages.Layout(processed=building, interim=building / "interim")
         stages.run_ingest(settings, "user", layout)
         stages.run_relate(settings, "user", layout)
-        stages.run_measure(settings, "user", layout, scheduler)
-        stages.run_cluster(settings, "user", layout)
-        stages.run_spatial(settings, "user", layout, scheduler)
+        # one dask cluster for the measure and spatial stages
+        with shared_scheduler(settings.compute, scheduler) as address:
+            stages.run_measure(settings, "user", layout, address)
+            release_worker_memory(address)  # idle during the cluster stage
+            stages.run_cluster(settings, "user", layout)
+            stages.run_spatial(settings, "user", layout, address)
         stages.run_label(settings, "user", layout)
         stages.run_region_groups(settings, "user", layout)
         stages.run_publish(settings, "user", layout)
@@ -449,11 +452,22 @@ IndustryFlag = Annotated[
 ]
 
 
+DEFAULT_PARAMS = Path("params.yaml")
+DEFAULT_DATA = Path("data")
+
+
 class _Tables:
     """The published tables of one dataset, read on demand."""
 
     def __init__(self, dataset: str, data_root: Path, params: Path) -> None:
+        from pipeline.config import PROJECT_ROOT
+
         self.dataset = dataset
+        if data_root == DEFAULT_DATA and not (data_root / "processed").is_dir():
+            # Outside the checkout (no data/processed here): the checkout's tables answer.
+            data_root = PROJECT_ROOT / DEFAULT_DATA
+            if params == DEFAULT_PARAMS and not params.exists():
+                params = PROJECT_ROOT / DEFAULT_PARAMS
         self.processed = data_root / "processed" / dataset  # as stages.Layout.for_dataset
         if not self.processed.is_dir():
             built = sorted(
@@ -465,7 +479,9 @@ class _Tables:
                 f"--dataset {dataset}: no tables in {self.processed}; {hint}built: "
                 f"{', '.join(built) or 'none'} (dvc repro builds them)"
             )
-        self.settings = load_settings(params) if params.exists() else settings_from_dict({})
+        if not params.exists() and params != DEFAULT_PARAMS:
+            raise UserError(f"--params {params}: not found; check the path")
+        self.settings = load_settings(params) if params.exists() else project_settings()
 
     def read(self, name: str, optional: bool = False) -> pd.DataFrame | None:
         path = self.processed / name
@@ -517,41 +533,95 @@ def _records(table: pd.DataFrame) -> list[dict]:
     return table.astype(object).where(table.notna(), None).to_dict(orient="records")
 
 
-def _cell(value) -> str:
+def _cell(value, whole: bool = False) -> str:
+    """A table cell: blanks for missing values, 'yes' for True, numbers rounded to be read
+    (``whole``: counts of people or jobs, never with decimals)."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return ""
     if isinstance(value, bool):
         return "yes" if value else ""
     if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+        return f"{value:,.0f}" if whole or abs(value) >= 100 else f"{value:.2f}"
     return str(value)
 
 
 SHORT_LABELS = {"industrial-production": "production", "technology": "tech"}  # tables only
-WIDE_HEADERS = ("cluster", "industry", "name")
-NAME_MIN_WIDTH = 20  # characters kept for names in an 80-column terminal
+LOW_CONFIDENCE_MARK = "?"  # after a label whose confidence is low (tables only)
+WIDE_HEADERS = ("cluster", "industry", "name", "largest region")
+WHOLE_HEADERS = ("empl.", "employment", "empl. +/-")
+NAME_MIN_WIDTHS = (20, 16, 12, 8)  # characters kept for names, narrower until the table fits
 NAME_RATIO = 4  # names take this many shares of the spare width, other columns one
 
 
 def _print_table(title: str, table: pd.DataFrame, columns: dict[str, str]) -> None:
-    """A rich table of ``table[columns]`` (column -> header) for people."""
+    """A rich table of ``table[columns]`` (column -> header) for people.
+
+    The title is a plain line (rich crops the title of a table narrower than it); names
+    wrap, and their minimum width shrinks until the table fits the terminal (80 columns
+    when the output is not a terminal), so no column is ever cut off.
+    """
     from rich.console import Console
     from rich.table import Table
 
+    console = Console()
     shown = [column for column in columns if column in table.columns]
-    view = Table(title=title, title_justify="left", show_lines=False)
+    cells = {
+        column: [_cell(value, columns[column] in WHOLE_HEADERS) for value in table[column]]
+        for column in shown
+    }
+    fixed = sum(  # columns that do not wrap: their header or widest cell
+        max([len(columns[column]), *map(len, cells[column])])
+        for column in shown
+        if columns[column] not in WIDE_HEADERS
+    )
+    names = sum(columns[column] in WIDE_HEADERS for column in shown)
+    borders = 3 * len(shown) + 1
+    for min_width in NAME_MIN_WIDTHS:
+        if fixed + names * min_width + borders <= console.width:
+            break
+    view = Table(show_lines=False)
     for column in shown:
         numeric = pd.api.types.is_numeric_dtype(table[column]) and table[column].dtype != bool
         wide = columns[column] in WIDE_HEADERS  # names wrap; codes and numbers do not
         view.add_column(
             columns[column],
             justify="right" if numeric else "left",
-            min_width=NAME_MIN_WIDTH if wide else None,
+            min_width=min_width if wide else None,
             ratio=NAME_RATIO if wide else 1,
+            overflow="fold",
         )
-    for row in table[shown].itertuples(index=False):
-        view.add_row(*(_cell(value) for value in row))
-    Console().print(view)
+    for row in zip(*(cells[column] for column in shown), strict=True):
+        view.add_row(*row)
+    console.print(title, markup=False, highlight=False, soft_wrap=True)
+    console.print(view)
+
+
+def _marked_labels(table: pd.DataFrame) -> pd.Series:
+    """Short labels, with LOW_CONFIDENCE_MARK where the label's confidence is low."""
+    labels = table["label"].replace(SHORT_LABELS)
+    if "label_confidence" in table.columns:
+        low = table["label_confidence"].eq("low") & labels.notna()
+        labels = labels.where(~low, labels.astype(str) + LOW_CONFIDENCE_MARK)
+    return labels
+
+
+def _group_line(group: dict, measure: str) -> str:
+    """A region group (region_groups.parquet row) in one readable line."""
+    parts = [f"region group {group.get('group_id', '?')}"]
+    if group.get("group_regions") is not None:
+        parts.append(f"{int(group['group_regions'])} regions")
+    if group.get("group_employment") is not None:
+        parts.append(f"{measure} {group['group_employment']:,.0f}")
+    line = ": " + ", ".join(parts[1:]) if len(parts) > 1 else ""
+    names = list(group.get("dominant_cluster_names") or [])
+    lqs = list(group.get("dominant_cluster_lqs") or [])
+    if names:
+        listed = ", ".join(
+            f"{name} (LQ {lq:.2f})" if lq is not None else str(name)
+            for name, lq in zip(names, lqs + [None] * (len(names) - len(lqs)), strict=True)
+        )
+        line += f"; dominant clusters: {listed}"
+    return parts[0] + line
 
 
 def _resolve_region(tables: _Tables, query: str):
@@ -604,12 +674,15 @@ def show(
         _print_json(profile.to_dict())
         return
     total = f"{profile.total_employment:,.0f}" if profile.total_employment is not None else "?"
-    typer.echo(f"{profile.region_name} ({profile.region_id}), {dataset} {profile.year}")
-    typer.echo(
-        f"total {tables.settings.dataset(dataset).measure if dataset in tables.settings.datasets else 'employment'}: {total}"
+    measure = (
+        tables.settings.dataset(dataset).measure
+        if dataset in tables.settings.datasets
+        else "employment"
     )
+    typer.echo(f"{profile.region_name} ({profile.region_id}), {dataset} {profile.year}")
+    typer.echo(f"total {measure}: {total}")
     if profile.group:
-        typer.echo("region group: " + ", ".join(f"{k} {v}" for k, v in profile.group.items()))
+        typer.echo(_group_line(profile.group, measure))
     shown = profile.clusters.assign(
         stars=[
             f"{stars}{'*' if strong else ''}"
@@ -619,10 +692,11 @@ def show(
         ]
     )
     if "label" in shown.columns:
-        shown["label"] = shown["label"].replace(SHORT_LABELS)
-    change = f"LQ change since {profile.base_year}" if profile.base_year else ""
+        shown["label"] = _marked_labels(shown)
+    change = f"LQ +/-: change since {profile.base_year}" if profile.base_year else ""
     _print_table(
-        "Strongest clusters (* strong; then by stars and LQ)" + (f"; {change}" if change else ""),
+        "Strongest clusters (* strong; then by stars and LQ; label of its regional cluster, "
+        f"{LOW_CONFIDENCE_MARK} low confidence)" + (f"; {change}" if change else ""),
         shown,
         {
             "cluster_code": "code",
@@ -631,7 +705,6 @@ def show(
             "employment": "empl.",
             "stars": "stars",
             "label": "label",
-            "label_confidence": "conf.",
             "lq_change": "LQ +/-",
         },
     )
@@ -688,25 +761,58 @@ def _resolve_cluster_or_industry(tables: _Tables, query: str, industry: bool):
 @app.command()
 def top(
     query: Annotated[
-        str, typer.Argument(help="Cluster or industry: code or name (e.g. 4, 3364, 'aerospace').")
-    ],
+        str | None,
+        typer.Argument(
+            help="Cluster or industry: code or name (e.g. 4, 3364, 'aerospace'); "
+            "omit it with --label.",
+            show_default=False,
+        ),
+    ] = None,
     dataset: DatasetOption = "us_cbsa_2019",
     year: YearOption = None,
     as_json: JsonOption = False,
     count: TopOption = 10,
     min_employment: MinEmploymentOption = 100.0,
     industry: IndustryFlag = False,
+    label: Annotated[
+        str | None,
+        typer.Option(
+            "--label",
+            help="List the largest regional clusters with this label instead: technology "
+            "(tech), industrial-production (production), other, or all.",
+        ),
+    ] = None,
     by: Annotated[
-        str, typer.Option("--by", help="Rank by lq (specialisation) or employment (size).")
-    ] = "lq",
+        str | None,
+        typer.Option(
+            "--by",
+            help="Rank by lq (specialisation) or employment (size); default lq for a "
+            "cluster or industry, employment with --label.",
+        ),
+    ] = None,
     params: ParamsOption = Path("params.yaml"),
     data_root: DataOption = Path("data"),
 ) -> None:
-    """Leading regions of a cluster or an industry: highest LQ (or employment)."""
+    """Leading regions of a cluster or an industry (highest LQ or employment), or with
+    --label the largest regional clusters (e.g. `regclust top --label technology`)."""
     from pipeline.lq_dataset import lq_dataset_path, read_quotients
     from pipeline.profiles import leading_regions
 
+    if query is not None and label is not None:
+        raise UserError(
+            "top: pass a cluster or industry, or --label for the largest regional clusters, "
+            "not both"
+        )
+    if query is None and label is None:
+        raise UserError(
+            "top: pass a cluster or industry (code or name, e.g. 'regclust top aerospace'), "
+            "or --label technology for the largest technology clusters"
+        )
     tables = _Tables(dataset, data_root, params)
+    if label is not None:
+        _top_regional_clusters(tables, label, year, count, by or "employment", as_json)
+        return
+    by = by or "lq"
     kind, match, _ = _resolve_cluster_or_industry(tables, query, industry)
     table = (
         tables.read("cluster_strength.parquet")
@@ -738,9 +844,15 @@ def top(
         )
         return
     leaders = leaders.assign(share=leaders["share"].map(lambda share: f"{share:.1%}"))
+    if kind == "cluster":
+        leaders["stars"] = [
+            f"{stars}{'*' if strong else ''}"
+            for stars, strong in zip(leaders["stars"], leaders["strong"], strict=True)
+        ]
     _print_table(
         f"Leading regions of {kind} {match.code} {match.name}, {dataset} {used_year} "
-        f"(by {'LQ' if by == 'lq' else 'employment'}, at least {min_employment:g} employed)",
+        f"(by {'LQ' if by == 'lq' else 'employment'}, at least {min_employment:g} employed; "
+        "share: of the national total" + ("; * strong)" if kind == "cluster" else ")"),
         leaders,
         {
             "rank": "#",
@@ -748,9 +860,65 @@ def top(
             "region_name": "name",
             "lq": "LQ",
             "employment": "employment",
-            "share": "share of national",
-            "strong": "strong",
+            "share": "share",
             "stars": "stars",
+        },
+    )
+
+
+def _top_regional_clusters(
+    tables: _Tables, label: str, year: int | None, count: int, by: str, as_json: bool
+) -> None:
+    """`regclust top --label LABEL`: the largest regional clusters with that label."""
+    from pipeline.profiles import label_name, largest_regional_clusters
+
+    wanted = None if label.strip().lower() == "all" else label_name(label)
+    regional = tables.read("regional_clusters.parquet")
+    largest = largest_regional_clusters(
+        regional,
+        tables.region_names(),
+        label=wanted,
+        year=year,
+        top=count,
+        order_by=by,
+        strength=tables.read("cluster_strength.parquet", optional=True),
+    )
+    used_year = int(regional["year"].max()) if year is None else year
+    if as_json:
+        _print_json(
+            {
+                "kind": "regional_clusters",
+                "label": wanted,
+                "year": used_year,
+                "dataset": tables.dataset,
+                "order_by": by,
+                "clusters": _records(largest),
+            }
+        )
+        return
+    which = "every label" if wanted is None else wanted
+    if largest.empty:
+        typer.echo(f"no regional clusters labelled {which} in {tables.dataset} {used_year}")
+        return
+    first = largest["regions"].str.split("; ").str[0]
+    more = largest["n_regions"].astype(int) - 1
+    largest = largest.assign(
+        label=_marked_labels(largest),
+        largest=[f"{name} +{n} more" if n else name for name, n in zip(first, more, strict=True)],
+    )
+    _print_table(
+        f"Largest regional clusters ({which}), {tables.dataset} {used_year} "
+        f"(by {'LQ' if by == 'lq' else 'employment'}; {LOW_CONFIDENCE_MARK} low label "
+        "confidence; --json lists every region)",
+        largest,
+        {
+            "rank": "#",
+            "cluster_name": "cluster",
+            "label": "label",
+            "employment": "employment",
+            "lq": "LQ",
+            "max_stars": "stars",
+            "largest": "largest region",
         },
     )
 
@@ -835,8 +1003,12 @@ NO_ARGS = (click.exceptions.NoArgsIsHelpError, typer_click_exceptions.NoArgsIsHe
 ABORTS = (click.exceptions.Abort, typer.Abort)
 
 
-def usage_message(error: Exception) -> str:
-    """One line for a usage error: what is wrong, a 'did you mean', and where help is."""
+def usage_message(error: Exception, arguments: list[str] | None = None) -> str:
+    """One line for a usage error: what is wrong, a 'did you mean', and where help is.
+
+    ``arguments`` (the command line) names the command in the help hint when the error
+    carries no context (e.g. an option missing its value).
+    """
     message = error.format_message() if hasattr(error, "format_message") else str(error)
     message = " ".join(message.split())
     context = getattr(error, "ctx", None)
@@ -855,7 +1027,11 @@ def usage_message(error: Exception) -> str:
         close = difflib.get_close_matches(option, list(possibilities), n=1, cutoff=0.5)
         base = getattr(error, "message", message)
         message = f"{base}; did you mean {close[0]}?" if close else message
-    path = getattr(context, "command_path", None) or "regclust"
+    path = getattr(context, "command_path", None)
+    if not path:
+        known = typer.main.get_command(app).commands if arguments else {}
+        named = next((word for word in arguments or [] if word in known), None)
+        path = f"regclust {named}" if named else "regclust"
     return f"{message} (see '{path} --help')"
 
 
@@ -885,10 +1061,10 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(context.get_help() if context is not None else "regclust --help")
         return 0
     except USAGE_ERRORS as error:
-        print(f"regclust: error: {usage_message(error)}", file=sys.stderr)
+        print(f"regclust: error: {usage_message(error, arguments)}", file=sys.stderr)
         return 2
     except CLICK_ERRORS as error:  # e.g. a file option that cannot be opened
-        print(f"regclust: error: {usage_message(error)}", file=sys.stderr)
+        print(f"regclust: error: {usage_message(error, arguments)}", file=sys.stderr)
         return 2
     except ABORTS:
         print("regclust: aborted", file=sys.stderr)

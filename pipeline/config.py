@@ -7,7 +7,7 @@ sections they need, never the raw dictionary.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +18,9 @@ from pipeline.errors import UserError
 
 @dataclass(frozen=True)
 class ComputeSettings:
-    scheduler: str | None = None
-    n_workers: int = 2
-    threads_per_worker: int = 1
+    scheduler: str | None
+    n_workers: int
+    threads_per_worker: int
 
 
 @dataclass(frozen=True)
@@ -40,18 +40,18 @@ class DatasetSettings:
 
 @dataclass(frozen=True)
 class MeasureSettings:
-    lq_denominator: str = "all"
-    use_imputed: bool = True
-    specialised_lq: float = 1.25
+    lq_denominator: str
+    use_imputed: bool
+    specialised_lq: float
 
 
 @dataclass(frozen=True)
 class SpatialSettings:
-    permutations: int = 999
-    seed: int = 12345
-    alpha: float = 0.05
-    missing: str = "drop"
-    local_over: str = "clusters"  # clusters, or industries (also every finest-level industry)
+    permutations: int
+    seed: int
+    alpha: float
+    missing: str
+    local_over: str  # clusters, or industries (also every finest-level industry)
 
     def __post_init__(self) -> None:
         if self.local_over not in ("clusters", "industries"):
@@ -63,96 +63,96 @@ class SpatialSettings:
 
 @dataclass(frozen=True)
 class ChangeSettings:
-    base_year: int | None = None
-    end_year: int | None = None
-    specialisation_lq: float = 1.0
-    stable_tolerance: float = 0.05
+    base_year: int | None
+    end_year: int | None
+    specialisation_lq: float
+    stable_tolerance: float
 
 
 @dataclass(frozen=True)
 class StrongRule:
-    lq_percentile: float = 75.0
-    size_percentile: float = 25.0
-    lq_min: float = 1.0
-    strict_lq_percentile: float = 90.0  # the US Cluster Mapping's stricter variant
-    by_region_type: bool = True  # rank within a region type (metro vs micro) where regions have one
+    lq_percentile: float
+    size_percentile: float
+    lq_min: float
+    strict_lq_percentile: float  # the US Cluster Mapping's stricter variant
+    by_region_type: bool  # rank within a region type (metro vs micro) where regions have one
 
 
 @dataclass(frozen=True)
 class StarRule:
-    size_top_share: float = 0.10
-    lq_min: float = 2.0
-    focus_top_share: float = 0.10
+    size_top_share: float
+    lq_min: float
+    focus_top_share: float
 
 
 @dataclass(frozen=True)
 class RegionalRule:
-    min_stars: int = 2
-    stars_lq_min: float = 1.0
-    top_industries: int = 5
-    cluster_types: tuple[str, ...] = ("traded",)
-    merge_rule: str = "auto"  # auto, csa, distance or contiguity (pipeline/clusters/regional.py)
-    max_distance_km: float = 120.0
-    isolate_distance_km: float = 120.0
+    min_stars: int
+    stars_lq_min: float
+    top_industries: int
+    cluster_types: tuple[str, ...]
+    merge_rule: str  # auto, csa, distance or contiguity (pipeline/clusters/regional.py)
+    max_distance_km: float
+    isolate_distance_km: float
 
 
 @dataclass(frozen=True)
 class ClusterSettings:
-    definitions: str = "benchmark"
-    lq_base: str = "cmp"  # cmp: traded/local employment (US Cluster Mapping); all: all industries
-    strong: StrongRule = field(default_factory=StrongRule)
-    stars: StarRule = field(default_factory=StarRule)
-    regional: RegionalRule = field(default_factory=RegionalRule)
+    definitions: str
+    lq_base: str  # cmp: traded/local employment (US Cluster Mapping); all: all industries
+    strong: StrongRule
+    stars: StarRule
+    regional: RegionalRule
 
 
 @dataclass(frozen=True)
 class LabelSettings:
-    technology_list: str = "bls_hecker2005_hightech"
-    technology_levels: tuple[str, ...] = ("Level I",)
-    technology_exclude: tuple[str, ...] = ("3364",)
-    technology_share_min: float = 0.40
-    production_sectors: tuple[str, ...] = ("11", "21", "22", "31", "32", "33", "486")
-    production_share_min: float = 0.50
-    section_technology_aggregates: tuple[str, ...] = ("C_HTC", "KIS_HTC")
-    production_sections: tuple[str, ...] = ("A", "B", "C", "D", "E")
-    technology_generic: tuple[str, ...] = ("5511", "5611", "5613", "5614", "5616")
-    robustness_shift: float = 0.20
-    patents_per_jobs: float = 1000.0
+    technology_list: str
+    technology_levels: tuple[str, ...]
+    technology_exclude: tuple[str, ...]
+    technology_share_min: float
+    production_sectors: tuple[str, ...]
+    production_share_min: float
+    section_technology_aggregates: tuple[str, ...]
+    production_sections: tuple[str, ...]
+    technology_generic: tuple[str, ...]
+    robustness_shift: float
+    patents_per_jobs: float
 
 
 @dataclass(frozen=True)
 class MapSettings:
-    leading_clusters: int = 6
-    simplify_tolerance: float = 0.01
-    coordinate_decimals: int = 3
-    lq_breaks: tuple[float, ...] = (0.5, 0.8, 1.25, 2.0, 4.0)
-    fill_opacity: float = 0.35
-    static_labels: int = 8
-    static_dpi: int = 110
-    label_spacing: float = 0.1
-    focus_extent: dict[str, Any] = field(default_factory=dict)
-    atlas_clusters: int = 10
-    atlas_industries: int = 10
-    atlas_industry_min_employment: float = 100.0
-    popup_regions: int = 12
+    leading_clusters: int
+    simplify_tolerance: float
+    coordinate_decimals: int
+    lq_breaks: tuple[float, ...]
+    fill_opacity: float
+    static_labels: int
+    static_dpi: int
+    label_spacing: float
+    focus_extent: dict[str, Any]
+    atlas_clusters: int
+    atlas_industries: int
+    atlas_industry_min_employment: float
+    popup_regions: int
 
 
 @dataclass(frozen=True)
 class RegionGroupSettings:
     """Contiguous specialisation regions (pipeline.clusters.region_groups)."""
 
-    transform: str = "log_lq"
-    standardise: bool = False
-    cluster_types: tuple[str, ...] = ("traded",)
-    n_groups: tuple[int, ...] = (5, 40)
-    min_mean_size: float = 3.0
-    max_group_share: float = 0.5
-    score: str = "calinski_harabasz"
-    linkage: str = "ward"
-    years: str = "last"
-    dominant_clusters: int = 3
-    kmeans_n_init: int = 10
-    random_state: int = 0
+    transform: str
+    standardise: bool
+    cluster_types: tuple[str, ...]
+    n_groups: tuple[int, ...]
+    min_mean_size: float
+    max_group_share: float
+    score: str
+    linkage: str
+    years: str
+    dominant_clusters: int
+    kmeans_n_init: int
+    random_state: int
 
     def __post_init__(self) -> None:
         if isinstance(self.n_groups, int):  # one fixed count
@@ -185,28 +185,18 @@ RELATEDNESS_MEASURES = (
 )
 
 
-def _default_relatedness_weights() -> dict[str, float]:
-    return {
-        "colocation_employment": 1.0,
-        "colocation_establishments": 1.0,
-        "coagglomeration": 0.0,
-        "input_output": 1.0,
-        "occupation": 1.0,
-    }
-
-
 @dataclass(frozen=True)
 class RelatednessSettings:
     """Industry relatedness (pipeline.clusters.relatedness, pipeline.sources.linkages)."""
 
-    linkages: str = "data/raw/linkages"
-    colocation_transform: str = "level"
-    margin_prefixes: tuple[str, ...] = ()
-    occupation_method: str = "correlation"
-    standardise: str = "zscore"
-    weights: dict[str, float] = field(default_factory=_default_relatedness_weights)
-    top_k: int | None = 50
-    tables: dict[str, dict[str, str]] = field(default_factory=dict)
+    linkages: str
+    colocation_transform: str
+    margin_prefixes: tuple[str, ...]
+    occupation_method: str
+    standardise: str
+    weights: dict[str, float]
+    top_k: int | None
+    tables: dict[str, dict[str, str]]
 
     def __post_init__(self) -> None:
         choices = {
@@ -249,26 +239,26 @@ class RelatednessSettings:
 class IndustryClusterSettings:
     """Derived industry clusters (pipeline.clusters.derived): the grid scored by DPS VS scores."""
 
-    methods: tuple[str, ...] = ("agglomerative", "spectral", "kmeans")
-    n_clusters: tuple[int, ...] = (30, 35, 40, 45, 50, 55, 60, 70)
-    linkages: tuple[str, ...] = ("average", "complete", "ward")
-    standardise: str = "rank"
-    n_neighbors: int | None = 15
-    max_cluster_share: float = 0.15
-    random_state: int = 0
-    traded_only: bool = True
-    name_industries: int = 2
-    proximity_digits: tuple[int, ...] = (3, 4)
-    proximity_weight: float = 1.0
+    methods: tuple[str, ...]
+    n_clusters: tuple[int, ...]
+    linkages: tuple[str, ...]
+    standardise: str
+    n_neighbors: int | None
+    max_cluster_share: float
+    random_state: int
+    traded_only: bool
+    name_industries: int
+    proximity_digits: tuple[int, ...]
+    proximity_weight: float
 
 
 @dataclass(frozen=True)
 class ImputationHoldoutSettings:
     """Hold-out check of the unpublished-cell estimates (pipeline.sources.suppression)."""
 
-    fraction: float = 0.2  # share of the eligible published cells hidden
-    hide_max_establishments: float = 3.0  # eligible: published cells with at most this many
-    seed: int = 12345
+    fraction: float  # share of the eligible published cells hidden
+    hide_max_establishments: float  # eligible: published cells with at most this many
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -278,14 +268,14 @@ class Settings:
     measure: MeasureSettings
     cluster: ClusterSettings
     label: LabelSettings
-    spatial: SpatialSettings = field(default_factory=SpatialSettings)
-    change: ChangeSettings = field(default_factory=ChangeSettings)
-    industry_clusters: IndustryClusterSettings = field(default_factory=IndustryClusterSettings)
-    classifications: str = "data/raw/classifications"
-    maps: MapSettings = field(default_factory=MapSettings)
-    region_groups: RegionGroupSettings = field(default_factory=RegionGroupSettings)
-    relatedness: RelatednessSettings = field(default_factory=RelatednessSettings)
-    imputation_holdout: ImputationHoldoutSettings = field(default_factory=ImputationHoldoutSettings)
+    spatial: SpatialSettings
+    change: ChangeSettings
+    industry_clusters: IndustryClusterSettings
+    classifications: str
+    maps: MapSettings
+    region_groups: RegionGroupSettings
+    relatedness: RelatednessSettings
+    imputation_holdout: ImputationHoldoutSettings
 
     def dataset(self, name: str) -> DatasetSettings:
         if name not in self.datasets:
@@ -298,6 +288,9 @@ class Settings:
 
 
 def _build(cls: type, values: dict[str, Any] | None, where: str) -> Any:
+    """``cls`` from the params section ``where``; every field without a default is required."""
+    if values is not None and not isinstance(values, dict):
+        raise UserError(f"params.yaml: '{where}' must be a mapping of keys, not {values!r}")
     values = dict(values or {})
     known = set(cls.__dataclass_fields__)
     unknown = sorted(set(values) - known)
@@ -306,6 +299,16 @@ def _build(cls: type, values: dict[str, Any] | None, where: str) -> Any:
             f"params.yaml: unknown key(s) {', '.join(unknown)} in '{where}'; "
             f"allowed: {', '.join(sorted(known))}"
         )
+    missing = [
+        name
+        for name, spec in cls.__dataclass_fields__.items()
+        if name not in values and spec.default is MISSING and spec.default_factory is MISSING
+    ]
+    if missing:
+        raise UserError(
+            f"params.yaml: missing key {', '.join(f'{where}.{name}' for name in missing)}; "
+            "add it (every threshold is set in params.yaml, see the repository's copy)"
+        )
     for key, value in values.items():
         if isinstance(value, list):
             values[key] = tuple(str(v) if cls is LabelSettings else v for v in value)
@@ -313,6 +316,15 @@ def _build(cls: type, values: dict[str, Any] | None, where: str) -> Any:
         return cls(**values)
     except TypeError as error:
         raise UserError(f"params.yaml: section '{where}' is invalid: {error}") from error
+
+
+def _required(params: dict[str, Any], key: str, where: str = "") -> Any:
+    """``params[key]``; a missing key is a one-line UserError naming params.yaml and the key."""
+    if not isinstance(params, dict) or key not in params:
+        raise UserError(
+            f"params.yaml: missing key {where}{key}; add it (see the repository's params.yaml)"
+        )
+    return params[key]
 
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -328,48 +340,42 @@ def _tables_folder(path: str) -> str:
 
 
 def settings_from_dict(params: dict[str, Any]) -> Settings:
-    """Type a parsed params.yaml dictionary."""
-    cluster = dict(params.get("cluster") or {})
+    """Type a parsed params.yaml dictionary; every section and key is required (no defaults)."""
+    cluster = _required(params, "cluster")
     cluster_settings = ClusterSettings(
-        definitions=_definitions(cluster.get("definitions", "benchmark")),
-        lq_base=str(cluster.get("lq_base", "cmp")),
-        strong=_build(StrongRule, cluster.get("strong"), "cluster.strong"),
-        stars=_build(StarRule, cluster.get("stars"), "cluster.stars"),
-        regional=_build(RegionalRule, cluster.get("regional"), "cluster.regional"),
+        definitions=_definitions(_required(cluster, "definitions", "cluster.")),
+        lq_base=str(_required(cluster, "lq_base", "cluster.")),
+        strong=_build(StrongRule, _required(cluster, "strong", "cluster."), "cluster.strong"),
+        stars=_build(StarRule, _required(cluster, "stars", "cluster."), "cluster.stars"),
+        regional=_build(
+            RegionalRule, _required(cluster, "regional", "cluster."), "cluster.regional"
+        ),
     )
     datasets = {
         name: _build(DatasetSettings, {"name": name, **(values or {})}, f"datasets.{name}")
         for name, values in (params.get("datasets") or {}).items()
     }
+    relatedness = dict(_required(params, "relatedness") or {})
+    if "linkages" in relatedness:
+        relatedness["linkages"] = _tables_folder(str(relatedness["linkages"]))
+
+    def section(cls: type, key: str) -> Any:
+        return _build(cls, _required(params, key), key)
+
     settings = Settings(
-        compute=_build(ComputeSettings, params.get("compute"), "compute"),
+        compute=section(ComputeSettings, "compute"),
         datasets=datasets,
-        measure=_build(MeasureSettings, params.get("measure"), "measure"),
+        measure=section(MeasureSettings, "measure"),
         cluster=cluster_settings,
-        label=_build(LabelSettings, params.get("label"), "label"),
-        spatial=_build(SpatialSettings, params.get("spatial"), "spatial"),
-        change=_build(ChangeSettings, params.get("change"), "change"),
-        industry_clusters=_build(
-            IndustryClusterSettings, params.get("industry_clusters"), "industry_clusters"
-        ),
-        maps=_build(MapSettings, params.get("maps"), "maps"),
-        region_groups=_build(RegionGroupSettings, params.get("region_groups"), "region_groups"),
-        relatedness=_build(
-            RelatednessSettings,
-            {
-                **(params.get("relatedness") or {}),
-                "linkages": _tables_folder(
-                    str((params.get("relatedness") or {}).get("linkages", "data/raw/linkages"))
-                ),
-            },
-            "relatedness",
-        ),
-        classifications=_tables_folder(
-            str(params.get("classifications", "data/raw/classifications"))
-        ),
-        imputation_holdout=_build(
-            ImputationHoldoutSettings, params.get("imputation_holdout"), "imputation_holdout"
-        ),
+        label=section(LabelSettings, "label"),
+        spatial=section(SpatialSettings, "spatial"),
+        change=section(ChangeSettings, "change"),
+        industry_clusters=section(IndustryClusterSettings, "industry_clusters"),
+        maps=section(MapSettings, "maps"),
+        region_groups=section(RegionGroupSettings, "region_groups"),
+        relatedness=_build(RelatednessSettings, relatedness, "relatedness"),
+        classifications=_tables_folder(str(_required(params, "classifications"))),
+        imputation_holdout=section(ImputationHoldoutSettings, "imputation_holdout"),
     )
     if settings.measure.lq_denominator not in {"all", "level", "private", "traded"}:
         raise UserError(
@@ -393,7 +399,35 @@ def load_settings(path: str | Path = "params.yaml") -> Settings:
     return settings_from_dict(params)
 
 
+PROJECT_PARAMS = PROJECT_ROOT / "params.yaml"
+"""The checkout's params.yaml: the settings of commands run without a params file of their own."""
+
+
+def project_params() -> dict[str, Any]:
+    """The checkout's params.yaml, parsed (a fresh copy to modify, e.g. in tests)."""
+    return yaml.safe_load(PROJECT_PARAMS.read_text(encoding="utf-8")) or {}
+
+
 @functools.lru_cache(maxsize=1)
+def project_settings() -> Settings:
+    """The checkout's params.yaml, typed (cached): for commands without their own params file
+    and for tests that need one typed section (``project_settings().cluster.strong``).
+
+    Its folders are absolute (taken from the repository root), so the cached settings stay
+    right when the working directory changes.
+    """
+    settings = load_settings(PROJECT_PARAMS)
+
+    def rooted(path: str) -> str:
+        return path if Path(path).is_absolute() else str(PROJECT_ROOT / path)
+
+    return replace(
+        settings,
+        classifications=rooted(settings.classifications),
+        relatedness=replace(settings.relatedness, linkages=rooted(settings.relatedness.linkages)),
+    )
+
+
 def default_classifications_dir() -> Path:
     """The classification tables folder that the checkout's params.yaml names (``classifications``).
 
@@ -401,7 +435,7 @@ def default_classifications_dir() -> Path:
     CLI pass ``Settings.classifications`` of the params file in use. A relative path is taken
     from the repository root, where params.yaml lives.
     """
-    folder = Path(load_settings(PROJECT_ROOT / "params.yaml").classifications)
+    folder = Path(project_settings().classifications)
     return folder if folder.is_absolute() else PROJECT_ROOT / folder
 
 

@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from pipeline import publish
+from pipeline import publish, tables
 from pipeline.atomic_cleanup import DEFAULT_MIN_AGE_SECONDS, TEMPORARY_NAME
 from pipeline.errors import UserError
 
@@ -47,8 +47,8 @@ PARTITION = "year"
 YEAR_TYPE = pa.int16()
 PART_NAME = "part-0.parquet"
 COMMON_METADATA = "_common_metadata"
-DICTIONARY_KEY = "location_quotients.parquet"
-"""Entry of :data:`pipeline.publish.DATA_DICTIONARY` that describes the columns."""
+DICTIONARY_KEY = LQ_DATASET
+"""Entry of :data:`pipeline.tables.TABLES` that validates and describes the columns."""
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -149,7 +149,9 @@ def quotients_writer(
     Each call writes the years of ``arrow_table`` (normally one) to ``year=YYYY/part-0.parquet``
     of a hidden temporary folder beside ``target``; when the ``with`` block ends without error,
     ``_common_metadata`` is added and the folder replaces ``target`` (rename). On error the
-    temporary folder is removed and ``target`` is untouched. Columns are described as in
+    temporary folder is removed and ``target`` is untouched. Each table is validated against
+    :data:`pipeline.tables.TABLES` ``['location_quotients']`` before it is written (a failure
+    is a one-line UserError) and the columns described as in
     :func:`pipeline.publish.described`; ``schema`` must hold a ``year`` column.
     """
     target = Path(target)
@@ -161,6 +163,7 @@ def quotients_writer(
     written: set[int] = set()
 
     def write(table: pa.Table) -> None:
+        tables.validate_table(table.to_pandas(), DICTIONARY_KEY)
         keys = table.column(PARTITION)
         for year in pc.unique(keys).to_pylist():
             if year in written:

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import publish
+from pipeline import publish, tables
 from pipeline.classifications.definitions import (
     NAICS,
     cluster_level,
@@ -31,6 +31,8 @@ from pipeline.clusters.regional import notable_pairs, regional_clusters, spatial
 from pipeline.clusters.strength import cluster_employment, effective_lq_base, score_clusters
 from pipeline.compute import dask_client
 from pipeline.config import Settings
+from pipeline.engine.distributed import year_measures
+from pipeline.engine.panel import parquet_years, read_year
 from pipeline.errors import UserError
 from pipeline.lq_dataset import (
     lq_dataset_path,
@@ -40,17 +42,12 @@ from pipeline.lq_dataset import (
     read_quotients,
 )
 from pipeline.measures.change import LQ_CHANGE_COLUMNS, lq_change, strong_cluster_transitions
-from pipeline.measures.concentration import (
-    PANEL_COLUMNS,
-    parquet_years,
-    read_year,
-    region_specialization,
-    year_measures,
-)
+from pipeline.measures.coding import PANEL_COLUMNS
 from pipeline.measures.spatial import local_by_group, moran_by_group
-from pipeline.measures.specialization import LQ_META, region_totals
+from pipeline.measures.specialization import LQ_META, region_specialization, region_totals
 from pipeline.progress import steps, tracked
 from pipeline.sources.custom_classification import read_technology_table
+from pipeline.sources.generic import EMPLOYMENT_ARROW_SCHEMA, EmploymentYears
 from pipeline.sources.registry import ingest, source_metrics
 from pipeline.sources.suppression import exclude_imputed
 from pipeline.sources.us_patents import dataset_patents
@@ -85,6 +82,7 @@ def _about(settings: Settings, dataset: str) -> dict[str, str]:
         "source": config.source,
         "licence": config.licence,
         "version": __version__,
+        **tables.params_context(settings),  # the thresholds the column descriptions cite
     }
 
 
@@ -105,13 +103,23 @@ def run_ingest(settings: Settings, dataset: str, layout: Layout) -> None:
     config = settings.dataset(dataset)
     with steps(f"ingest {dataset}", 2) as step:
         result = ingest(config.source, Path(config.raw), config.options, config.classification)
-        step("read and checked raw files")
-        publish.write_table(
-            result.employment,
-            layout.table("employment.parquet"),
-            row_group_by="year",
-            metadata=_about(settings, dataset),
-        )
+        if isinstance(result.employment, EmploymentYears):  # typed Parquet: year by year
+            with publish.table_writer(
+                layout.table("employment.parquet"),
+                EMPLOYMENT_ARROW_SCHEMA,
+                metadata=_about(settings, dataset),
+            ) as write:
+                for year_table in result.employment.years():
+                    write(year_table)
+            step("read, checked and wrote employment one year at a time")
+        else:
+            step("read and checked raw files")
+            publish.write_table(
+                result.employment,
+                layout.table("employment.parquet"),
+                row_group_by="year",
+                metadata=_about(settings, dataset),
+            )
         publish.write_geotable(
             result.regions, layout.table("regions.parquet"), metadata=_about(settings, dataset)
         )
@@ -149,7 +157,7 @@ def run_measure(
 
     One dask task per year (years are independent): it reads that year's row groups with
     region and industry dictionary-encoded, computes the LQs and the concentration measures
-    from integer codes with bincounts (:func:`pipeline.measures.concentration.year_measures`),
+    from integer codes with bincounts (:func:`pipeline.engine.distributed.year_measures`),
     then the year's region specialization and global Moran's I. Only the year's LQ table
     travels back, and it is written as that year's partition of the ``location_quotients/``
     dataset (:mod:`pipeline.lq_dataset`), so the panel is never whole in memory.
@@ -506,6 +514,7 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
             regional,
             layout.interim / "regional_clusters.parquet",
             metadata=_about(settings, dataset),
+            name="interim/regional_clusters.parquet",
         )
 
 
@@ -703,7 +712,7 @@ def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
                 table.to_csv(index=False), layout.processed / "plots" / f"{name}.csv"
             )
         publish.write_text(
-            publish.data_dictionary_markdown(dataset, config.measure, config.unit),
+            publish.data_dictionary_markdown(dataset, _about(settings, dataset), layout.processed),
             layout.table("data_dictionary.md"),
         )
         step(f"metrics: {metrics['regional_clusters']} regional clusters")
@@ -737,6 +746,7 @@ def run_maps(settings: Settings, dataset: str, layout: Layout) -> None:
     import matplotlib.pyplot as plt
 
     from pipeline import atlas, maps
+    from pipeline.classifications.tables import RELATED_CLUSTERS_FILE
     from pipeline.classifications.titles import industry_titles
 
     config = settings.dataset(dataset)
@@ -814,6 +824,8 @@ def run_maps(settings: Settings, dataset: str, layout: Layout) -> None:
                 stale.unlink()
         step(f"wrote {len(figures)} static maps")
 
+        groups_path = layout.table("region_groups.parquet")
+        related_path = Path(settings.classifications) / RELATED_CLUSTERS_FILE
         data = atlas.atlas_data(
             regions,
             clusters,
@@ -826,6 +838,14 @@ def run_maps(settings: Settings, dataset: str, layout: Layout) -> None:
             unit=config.unit,
             titles=titles,
             focus=focus,
+            groups=pd.read_parquet(groups_path, columns=atlas.GROUP_COLUMNS)
+            if groups_path.exists()
+            else None,
+            related=pd.read_csv(
+                related_path, dtype={"cluster_code": str, "related_cluster_code": str}
+            )  # the US Cluster Mapping related clusters: benchmark (NAICS) clusters only
+            if config.classification in ("naics2017", "naics2012") and related_path.exists()
+            else None,
         )
         publish.write_text(atlas.atlas_html(data), layout.processed / "atlas" / "index.html")
         step("wrote atlas/index.html")

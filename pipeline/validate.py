@@ -47,19 +47,26 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
+from pipeline.classifications.codes import TOTAL_CODE
 from pipeline.classifications.hierarchy import (
+    ancestor_chain,
     is_known_code,
     known_industry_codes,
     nearest_present_parent,
     normalise_codes,
 )
+from pipeline.classifications.nace import NACE_MAX_DIGITS, nace_divisions
 from pipeline.errors import UserError
 from pipeline.geography.boundaries import inspect_boundaries
 from pipeline.sources.generic import zero_total_region_years
 from pipeline.sources.inspection import inspect_employment
 from pipeline.sources.raw_schema import CODES_LISTED, Problem, raise_first_error
-from pipeline.sources.raw_table import read_raw_table
+from pipeline.sources.raw_table import is_parquet, read_raw_table
+from pipeline.sources.typed_parquet import NeedsTextPath, TypedScan, typed_columns
 
 DEFAULT_TOTAL_TOLERANCE = 0.01
 # A classification is taken from the codes alone when it knows at least this share of the
@@ -82,7 +89,9 @@ class ValidationReport:
     suppressed_share, imputed_share : shares of the present cells flagged so (0-1).
     problems : (severity, message) pairs, severity 'error' or 'warning'.
     notes : facts that need no action (derived totals, reprojection).
-    employment : the canonical table (None when there are errors).
+    employment : the canonical table (None when there are errors, or when the file was
+        checked one year at a time: ``validate(..., keep_table=False)``).
+    checked : the whole file was read and checked one year at a time (no table kept).
     boundaries : the repaired boundaries in EPSG:4326 (None when not given).
     """
 
@@ -102,6 +111,7 @@ class ValidationReport:
     boundary_crs: str | None = None
     employment: pd.DataFrame | None = field(default=None, repr=False)
     boundaries: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    checked: bool = False
 
     @property
     def errors(self) -> list[str]:
@@ -113,8 +123,12 @@ class ValidationReport:
 
     @property
     def usable(self) -> bool:
-        """True when there is no error (warnings allowed) and the table was built."""
-        return not self.errors and self.employment is not None
+        """True when there is no error (warnings allowed) and the table was built (or checked)."""
+        return not self.errors and self._read
+
+    @property
+    def _read(self) -> bool:
+        return self.employment is not None or self.checked
 
     def raise_for_errors(self) -> None:
         """Raise :class:`UserError` with the first error (one line), if any."""
@@ -123,7 +137,7 @@ class ValidationReport:
     def summary(self) -> str:
         """A plain-text report for the terminal."""
         lines = [f"regclust validate: {self.employment_path}"]
-        if self.employment is not None:
+        if self._read:
             span = (
                 f"{self.years[0]}-{self.years[-1]}" if len(self.years) > 1 else str(self.years[0])
             )
@@ -429,22 +443,42 @@ def _nothing_to_measure(
 ) -> list[Problem]:
     """An error when no employment or no region total is positive: nothing to measure."""
     values = employment["employment"]
-    if not (values > 0).any():
+    totals = employment[employment["industry_level"] == 0]
+    row = None
+    if source_rows is not None:
+        total_rows = source_rows[source_rows["industry_code"] == TOTAL_CODE]["row"]
+        row = int(total_rows.min()) if len(total_rows) else None
+    return _nothing_to_measure_problems(
+        len(values),
+        bool((values > 0).any()),
+        len(totals),
+        bool((totals["employment"] > 0).any()),
+        row,
+        path,
+    )
+
+
+def _nothing_to_measure_problems(
+    rows: int,
+    any_positive: bool,
+    total_rows: int,
+    any_total_positive: bool,
+    first_total_row: int | None,
+    path: Path,
+) -> list[Problem]:
+    """:func:`_nothing_to_measure` from its counts (``first_total_row``: file row of the
+    first total row, None when unknown)."""
+    if not any_positive:
         return [
             Problem(
                 "error",
                 f"{path}: column 'employment': every value is zero or empty "
-                f"({len(values):,} rows), so there is nothing to measure; check that the column "
+                f"({rows:,} rows), so there is nothing to measure; check that the column "
                 "holds the counts (not a flag or a share) and that the export kept them",
             )
         ]
-    totals = employment[employment["industry_level"] == 0]
-    if len(totals) and not (totals["employment"] > 0).any():
-        row = None
-        if source_rows is not None:
-            total_rows = source_rows[source_rows["industry_code"] == "00"]["row"]
-            row = int(total_rows.min()) if len(total_rows) else None
-        where = f"row {row}: " if row is not None else ""
+    if total_rows and not any_total_positive:
+        where = f"row {first_total_row}: " if first_total_row is not None else ""
         return [
             Problem(
                 "error",
@@ -471,17 +505,283 @@ def _fractional_establishments(
     rows = _row_of(
         source_rows, pd.DataFrame([first[["region_id", "industry_code", "year"]].to_dict()])
     )
-    where = f", row {rows[0]}" if rows[0] is not None else ""
-    more = int(fractional.sum()) - 1
+    return _fractional_problems(first["establishments"], rows[0], int(fractional.sum()), path)
+
+
+def _fractional_problems(
+    first_value: float, first_row: int | None, count: int, path: Path
+) -> list[Problem]:
+    """:func:`_fractional_establishments` from the first fractional count, its file row
+    (None when unknown) and how many there are."""
+    where = f", row {first_row}" if first_row is not None else ""
+    more = count - 1
     extra = f" (and {more} more rows)" if more else ""
     return [
         Problem(
             "error",
-            f"{path}: column 'establishments'{where}: {first['establishments']:g} is not a whole "
+            f"{path}: column 'establishments'{where}: {first_value:g} is not a whole "
             f"number{extra}; establishments are counted - write whole numbers, or leave the "
             "cell empty when unknown",
         )
     ]
+
+
+class YearFindings:
+    """What :func:`validate` needs of a file, gathered one year at a time from coded arrays.
+
+    ``add`` takes one year's canonical rows as Arrow (:class:`TypedScan` output: columns
+    of the canonical table plus ``row``, the file row number, 0 for a derived total) and
+    keeps only small things: counts, the region-year totals, the first file row of every
+    region-year and the parent cells smaller than their parts. The problems are then
+    worded by the same functions as for a whole table, so both give the same messages.
+
+    The parent check is :func:`inconsistent_totals` on integer codes: for each row, the
+    nearest ancestor present in the region-year (a lookup in a region x code bitmap, one
+    depth of the ancestor chain at a time), then the parts' sums by ``np.bincount``.
+    """
+
+    def __init__(
+        self,
+        classification: str,
+        hierarchy: pd.DataFrame | None,
+        tolerance: float,
+        directory: Path | None,
+    ) -> None:
+        self.classification = classification
+        self.tolerance = tolerance
+        self.divisions = nace_divisions(directory) if classification in NACE_MAX_DIGITS else None
+        self.parents = None
+        if classification == "custom" and hierarchy is not None:
+            self.parents = dict(
+                zip(hierarchy["industry_code"], hierarchy["parent_code"], strict=True)
+            )
+        self.chains: dict[str, list[str]] = {}
+        self.region_rows: dict[str, float] = {}  # first-appearance order, first file row
+        self.industries: set[str] = set()
+        self.years: list[int] = []
+        self.rows = self.measured = self.suppressed = self.imputed = 0
+        self.any_positive = self.any_total_positive = False
+        self.total_rows = 0
+        self.first_total_row = np.inf
+        self.totals: list[pd.DataFrame] = []
+        self.region_year_rows: list[pd.DataFrame] = []
+        self.inconsistent: list[pd.DataFrame] = []
+        self.fractional = 0
+        self.fractional_first: tuple[float, int] | None = None
+
+    def add(self, table: pyarrow.Table) -> None:
+        """Take one year's rows (all of one year)."""
+        region, region_labels = _coded(table.column("region_id"))
+        industry, code_labels = _coded(table.column("industry_code"))
+        level = table.column("industry_level").to_numpy()
+        employment = _floats(table.column("employment"))
+        establishments = _floats(table.column("establishments"))
+        rows = table.column("row").to_numpy().astype(np.int64)
+        flags = table.column("employment_flag")
+        year = int(table.column("year")[0].as_py()) if len(table) else 0
+        self.years.append(year)
+        self.rows += len(table)
+
+        measured = level > 0
+        self.measured += int(measured.sum())
+        self.suppressed += int(pc.sum(pc.equal(flags, "suppressed").filter(measured)).as_py() or 0)
+        self.imputed += int(pc.sum(pc.equal(flags, "imputed").filter(measured)).as_py() or 0)
+        present = np.bincount(industry[measured], minlength=len(code_labels)) > 0
+        self.industries.update(code_labels[present].tolist())
+        self.any_positive |= bool((employment > 0).any())
+
+        total = level == 0
+        self.total_rows += int(total.sum())
+        self.any_total_positive |= bool((employment[total] > 0).any())
+        code_total = (code_labels == TOTAL_CODE)[industry] & (rows > 0)
+        if code_total.any():
+            self.first_total_row = min(self.first_total_row, int(rows[code_total].min()))
+        self.totals.append(
+            pd.DataFrame(
+                {
+                    "region_id": region_labels[region[total]],
+                    "year": year,
+                    "employment": employment[total],
+                    "industry_level": 0,
+                }
+            )
+        )
+        first_rows = _first_rows(region, len(region_labels), rows)
+        for label, row in zip(region_labels.tolist(), first_rows.tolist(), strict=True):
+            self.region_rows[label] = min(self.region_rows.get(label, np.inf), row)
+        known = np.isfinite(first_rows)
+        self.region_year_rows.append(
+            pd.DataFrame(
+                {"region_id": region_labels[known], "year": year, "row": first_rows[known]}
+            )
+        )
+
+        fractional = ~np.isnan(establishments) & (establishments != np.floor(establishments))
+        if fractional.any():
+            if self.fractional_first is None:
+                first = int(np.flatnonzero(fractional)[0])
+                self.fractional_first = (float(establishments[first]), int(rows[first]))
+            self.fractional += int(fractional.sum())
+        self.inconsistent.append(
+            self._short_parents(
+                region, region_labels, industry, code_labels, employment, rows, year
+            )
+        )
+
+    def _short_parents(
+        self,
+        region: np.ndarray,
+        region_labels: np.ndarray,
+        industry: np.ndarray,
+        code_labels: np.ndarray,
+        employment: np.ndarray,
+        rows: np.ndarray,
+        year: int,
+    ) -> pd.DataFrame:
+        """:func:`inconsistent_totals` of one year (unsorted), with the parents' file rows."""
+        n_codes = max(len(code_labels), 1)
+        number_of = {code: number for number, code in enumerate(code_labels.tolist())}
+        chains = []
+        for code in code_labels.tolist():
+            if code not in self.chains:
+                self.chains[code] = ancestor_chain(
+                    code, self.classification, self.divisions, self.parents
+                )
+            chains.append(self.chains[code])
+        depth = max((len(chain) for chain in chains), default=0)
+        ancestors = np.full((n_codes, max(depth, 1)), -1, dtype=np.int64)
+        for number, chain in enumerate(chains):
+            ancestors[number, : len(chain)] = [number_of.get(code, -1) for code in chain]
+        cell = np.full(len(region_labels) * n_codes, -1, dtype=np.int64)
+        cell[region * n_codes + industry] = np.arange(len(region))  # cells are unique
+        parent = np.full(len(region), -1, dtype=np.int64)
+        for step in range(depth):
+            ancestor = ancestors[industry, step]
+            open_rows = (parent < 0) & (ancestor >= 0)
+            keys = region * n_codes + np.maximum(ancestor, 0)
+            found = open_rows & (cell[keys] >= 0)
+            parent[found] = ancestor[found]
+        has_parent = parent >= 0
+        keys = region[has_parent] * n_codes + parent[has_parent]
+        values = employment[has_parent]
+        valued = ~np.isnan(values)
+        size = len(cell)
+        sums = np.bincount(keys[valued], weights=values[valued], minlength=size)
+        counts = np.bincount(keys[valued], minlength=size)
+        groups = np.flatnonzero(np.bincount(keys, minlength=size))
+        parent_cell = cell[groups]
+        parent_employment = employment[parent_cell]
+        short = ~np.isnan(parent_employment) & (
+            sums[groups] > parent_employment * (1 + self.tolerance)
+        )
+        parent_cell, groups = parent_cell[short], groups[short]
+        return pd.DataFrame(
+            {
+                "region_id": region_labels[region[parent_cell]],
+                "industry_code": code_labels[industry[parent_cell]],
+                "year": year,
+                "employment": employment[parent_cell],
+                "parts_employment": sums[groups],
+                "parts": counts[groups],
+                "row": rows[parent_cell],
+            }
+        )
+
+    def problems(self, path: Path, regions: gpd.GeoDataFrame | None, regions_path) -> tuple:
+        """(problems, notes) of the whole file, worded as for a whole table."""
+        problems: list[Problem] = []
+        notes: list[str] = []
+        inconsistent = pd.concat(self.inconsistent, ignore_index=True).sort_values(
+            ["year", "region_id", "industry_code"], ignore_index=True
+        )
+        located = inconsistent[inconsistent["row"] > 0]
+        problems += _total_problems(
+            inconsistent.drop(columns="row"),
+            located[["region_id", "industry_code", "year", "row"]],
+            path,
+            self.tolerance,
+        )
+        first_total = int(self.first_total_row) if np.isfinite(self.first_total_row) else None
+        nothing = _nothing_to_measure_problems(
+            self.rows,
+            self.any_positive,
+            self.total_rows,
+            self.any_total_positive,
+            first_total,
+            path,
+        )
+        problems += nothing
+        if not nothing:
+            problems += _zero_total_problems(
+                pd.concat(self.totals, ignore_index=True),
+                pd.concat(self.region_year_rows, ignore_index=True),
+                path,
+            )
+        if self.fractional_first is not None:
+            value, row = self.fractional_first
+            problems += _fractional_problems(value, row or None, self.fractional, path)
+        if regions is not None:
+            region_ids = pd.DataFrame({"region_id": list(self.region_rows)}, dtype="str")
+            first_rows = pd.DataFrame(
+                {"region_id": list(self.region_rows), "row": list(self.region_rows.values())}
+            )
+            first_rows = first_rows[np.isfinite(first_rows["row"])]
+            found, noted = _boundary_problems(
+                region_ids, regions, first_rows, path, Path(regions_path)
+            )
+            problems += found
+            notes += noted
+        return problems, notes
+
+
+def _first_rows(region: np.ndarray, n_regions: int, rows: np.ndarray) -> np.ndarray:
+    """The smallest file row (> 0) of each region; inf where it has none."""
+    from_file = np.where(rows > 0, rows, np.iinfo(np.int64).max)
+    order = np.argsort(region, kind="stable")  # the rows come sorted by region: cheap
+    ordered = region[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else []
+    first = np.full(n_regions, np.inf)
+    if len(ordered):
+        smallest = np.minimum.reduceat(from_file[order], starts).astype(np.float64)
+        smallest[smallest == np.iinfo(np.int64).max] = np.inf
+        first[ordered[starts]] = smallest
+    return first
+
+
+def _coded(column: pyarrow.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (first-appearance order) and labels (object array) of a text column."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    labels = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    return encoded.indices.to_numpy().astype(np.int64), labels
+
+
+def _floats(column: pyarrow.ChunkedArray) -> np.ndarray:
+    return column.to_numpy().astype(np.float64)
+
+
+def _typed_findings(
+    path: Path,
+    classification: str | None,
+    hierarchy: str | Path | pd.DataFrame | None,
+    tolerance: float,
+    classifications_dir: Path | None,
+):
+    """(check, findings) of a typed Parquet file read one year at a time, or None when the
+    file is not typed Parquet or shows a problem the text path must word."""
+    if not (path.is_file() and path.stat().st_size and is_parquet(path)):
+        return None
+    columns = typed_columns(path)
+    if columns is None:
+        return None
+    try:
+        scan = TypedScan(path, columns, classification, hierarchy, classifications_dir)
+        findings = YearFindings(scan.classification, scan.hierarchy, tolerance, classifications_dir)
+        for year_table in scan.years():
+            findings.add(year_table)
+    except NeedsTextPath:
+        return None
+    scan.check.note_derived_totals(path, scan.check.derived_totals, scan.region_years)
+    return scan.check, findings
 
 
 def validate(
@@ -494,6 +794,7 @@ def validate(
     name_field: str = "name",
     total_tolerance: float = DEFAULT_TOTAL_TOLERANCE,
     classifications_dir: Path | None = None,
+    keep_table: bool = True,
 ) -> ValidationReport:
     """Check an employment table (and optionally its boundaries) in the generic schema.
 
@@ -516,6 +817,10 @@ def validate(
         ``validate.total_tolerance``).
     classifications_dir : Path, optional
         Folder of the classification tables.
+    keep_table : bool
+        Keep the canonical table in ``report.employment``. With False, a typed Parquet
+        file is read and checked one year at a time (:class:`YearFindings`) and never
+        whole in memory; the report is the same, ``checked`` True and ``employment`` None.
 
     Returns
     -------
@@ -531,20 +836,30 @@ def validate(
     employment_path = Path(employment_path)
     detected_note = None
     if classification is None:
-        text, _ = read_raw_table(employment_path)
-        if "classification" not in text.columns and "industry_code" in text.columns:
-            detected = detect_classification(text["industry_code"], classifications_dir)
-            if detected is not None:
-                classification, detected_note = detected
-    check = inspect_employment(
-        employment_path, classification, hierarchy, classifications_dir=classifications_dir
+        detected = _detected_classification(employment_path, classifications_dir)
+        if detected is not None:
+            classification, detected_note = detected
+    typed = (
+        None
+        if keep_table
+        else _typed_findings(
+            employment_path, classification, hierarchy, total_tolerance, classifications_dir
+        )
     )
+    if typed is not None:
+        check, findings = typed
+    else:
+        findings = None
+        check = inspect_employment(
+            employment_path, classification, hierarchy, classifications_dir=classifications_dir
+        )
     width_problems = _row_width_problems(employment_path)
     if width_problems:  # shifted rows make every later message point at the wrong cell
         check.problems = width_problems + [
             problem for problem in check.problems if problem.severity != "error"
         ]
         check.employment = None
+        findings = None
     report = ValidationReport(
         employment_path=str(employment_path),
         regions_path=None if regions_path is None else str(regions_path),
@@ -560,19 +875,30 @@ def validate(
         report.boundary_crs = boundary.crs
         report.problems += boundary.problems
         report.notes += boundary.notes
-    employment = check.employment
-    if employment is None:
+    if findings is not None:
+        report.regions = len(findings.region_rows)
+        report.industries = len(findings.industries)
+        report.years = sorted(findings.years)
+        measured = findings.measured
+        report.checked = True
+    elif check.employment is not None:
+        employment = check.employment
+        measured_rows = employment[employment["industry_level"] > 0]
+        report.regions = int(employment["region_id"].nunique())
+        report.industries = int(measured_rows["industry_code"].nunique())
+        report.years = sorted(int(year) for year in employment["year"].unique())
+        measured = len(measured_rows)
+    else:
         return report
-
-    measured = employment[employment["industry_level"] > 0]
-    report.regions = int(employment["region_id"].nunique())
-    report.industries = int(measured["industry_code"].nunique())
-    report.years = sorted(int(year) for year in employment["year"].unique())
     cells = report.regions * report.industries * len(report.years)
-    report.coverage = len(measured) / cells if cells else 0.0
-    if len(measured):
-        report.suppressed_share = float((measured["employment_flag"] == "suppressed").mean())
-        report.imputed_share = float((measured["employment_flag"] == "imputed").mean())
+    report.coverage = measured / cells if cells else 0.0
+    if measured and findings is not None:
+        report.suppressed_share = findings.suppressed / measured
+        report.imputed_share = findings.imputed / measured
+    elif measured:
+        flags = measured_rows["employment_flag"]
+        report.suppressed_share = float((flags == "suppressed").mean())
+        report.imputed_share = float((flags == "imputed").mean())
 
     if report.industries == 0:
         report.problems.append(
@@ -582,6 +908,11 @@ def validate(
                 "the industry rows, one per region x industry x year",
             )
         )
+    if findings is not None:
+        problems, notes = findings.problems(employment_path, report.boundaries, regions_path)
+        report.problems += problems
+        report.notes += notes
+        return report
     inconsistent = inconsistent_totals(
         employment, check.classification, check.hierarchy, total_tolerance, classifications_dir
     )
@@ -603,9 +934,29 @@ def validate(
     return report
 
 
+def _detected_classification(
+    path: Path, classifications_dir: Path | None
+) -> tuple[str, str] | None:
+    """:func:`detect_classification` of the file's industry codes, unless it names its
+    classification; a typed Parquet file gives its distinct codes from the column alone."""
+    columns = (
+        typed_columns(path) if path.is_file() and path.stat().st_size and is_parquet(path) else None
+    )
+    if columns is not None:
+        if "classification" in columns:
+            return None
+        column = pq.read_table(path, columns=[columns["industry_code"]]).column(0)
+        codes = pd.Series(pc.unique(column.cast(pyarrow.string())).to_pylist(), dtype="object")
+        return detect_classification(codes, classifications_dir)
+    text, _ = read_raw_table(path)
+    if "classification" not in text.columns and "industry_code" in text.columns:
+        return detect_classification(text["industry_code"], classifications_dir)
+    return None
+
+
 def require_usable(report: ValidationReport) -> ValidationReport:
     """Return ``report`` if usable, else raise the first error as :class:`UserError`."""
     report.raise_for_errors()
-    if report.employment is None:
+    if not report._read:
         raise UserError(f"{report.employment_path}: could not be read; run regclust validate")
     return report

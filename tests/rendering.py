@@ -79,7 +79,8 @@ def drawn_share(pixels: np.ndarray, top: int = 60) -> float:
 
 
 ROOT = Path(__file__).resolve().parents[1]
-PROCESSED = ROOT / "data" / "processed"
+# REGCLUST_PROCESSED=/path/to/processed checks another build (e.g. a scratch copy).
+PROCESSED = Path(os.environ.get("REGCLUST_PROCESSED", ROOT / "data" / "processed"))
 DATASETS = [
     "us_cbsa_2019",
     "us_states_2019",
@@ -94,6 +95,7 @@ MAP_INPUTS = [
     "local_spatial.parquet",
     "industry_clusters.parquet",
     "location_quotients",
+    "region_groups.parquet",
 ]
 
 

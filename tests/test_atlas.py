@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import geopandas as gpd
 import pandas as pd
@@ -11,10 +12,10 @@ import pytest
 from shapely.geometry import box
 
 from pipeline import atlas, maps
-from pipeline.config import MapSettings
+from pipeline.config import project_settings
 from tests.rendering import DATASETS, built_dataset, drawn_share, pixels_near, screenshot
 
-SETTINGS = MapSettings()
+SETTINGS = project_settings().maps
 
 
 def _tables():
@@ -67,7 +68,7 @@ def _tables():
 
 def test_atlas_data_profiles_and_rankings():
     regions, clusters, strength, quotients = _tables()
-    settings = MapSettings(atlas_industry_min_employment=10)
+    settings = replace(SETTINGS, atlas_industry_min_employment=10)
     data = atlas.atlas_data(
         regions,
         clusters,
@@ -91,6 +92,46 @@ def test_atlas_data_profiles_and_rankings():
     assert beta["clusters"][-1][1] is None  # a missing LQ is null, not NaN
     assert gamma["name"] == "Gamma" and "clusters" not in gamma  # no boundary, still listed
     assert len(data["geometry"]["features"]) == 2
+    json.dumps(data, allow_nan=False)
+
+
+def test_atlas_region_groups_and_related_clusters():
+    regions, clusters, strength, quotients = _tables()
+    groups = pd.DataFrame(
+        {
+            "region_id": ["r1", "r2", "r1"],
+            "year": [2021, 2021, 2017],
+            "group_id": ["2021-1", "2021-1", "2017-1"],
+            "group_employment": [1500.0, 1500.0, 900.0],
+            "dominant_cluster_codes": [["1", "2"], ["1", "2"], ["1"]],
+            "dominant_cluster_names": [["Aero", "Soft"], ["Aero", "Soft"], ["Aero"]],
+            "dominant_cluster_lqs": [[2.512, 1.2], [2.512, 1.2], [2.0]],
+        }
+    )
+    related = pd.DataFrame(
+        {
+            "cluster_code": ["1", "1", "2"],
+            "related_cluster_code": ["2", "99", "1"],  # 99 is not in the data: left out
+            "related_percentage": [80.0, 95.0, 80.0],
+        }
+    )
+    data = atlas.atlas_data(
+        regions, clusters, strength, quotients, SETTINGS, dataset="tiny", groups=groups,
+        related=related,
+    )  # fmt: skip
+    assert data["groups"] == [
+        {
+            "id": "2021-1",
+            "regions": [0, 1],
+            "employment": 1500,
+            "dominant": [["1", "Aero", 2.51], ["2", "Soft", 1.2]],
+        }
+    ]
+    alpha, beta, gamma = data["regions"]
+    assert alpha["group"] == 0 and beta["group"] == 0 and "group" not in gamma
+    assert data["clusters"][0]["related"] == [["2", 80]]
+    plain = atlas.atlas_data(regions, clusters, strength, quotients, SETTINGS, dataset="tiny")
+    assert plain["groups"] == [] and plain["clusters"][0]["related"] == []
     json.dumps(data, allow_nan=False)
 
 
@@ -138,3 +179,11 @@ def test_atlas_renders_overview_region_and_cluster_pages(dataset, scratch):
     classes = maps.lq_classes(pd.Series(cluster["lq"], dtype=float), SETTINGS.lq_breaks)
     most = classes[classes >= 0].value_counts().index[0]
     assert pixels_near(drawn, maps.LQ_COLOURS[most]) > 30, "the cluster's LQ map is not drawn"
+
+    assert data["groups"], "no region groups in the atlas"
+    assert all("group" in r for r in data["regions"] if r.get("clusters"))
+    group = data["groups"][0]
+    drawn = screenshot(page, f"group/{group['id']}", scratch)
+    assert pixels_near(drawn, atlas.HIGHLIGHT_COLOUR) > 30, "the group's regions are not drawn"
+    if dataset.startswith("us_"):  # related clusters: the US Cluster Mapping table
+        assert any(c["related"] for c in data["clusters"])

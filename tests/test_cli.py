@@ -43,7 +43,21 @@ MISTYPED = [
     (["validate"], "Missing argument 'employment'"),
     (["run", "--out"], "Option '--out' requires an argument"),
     (["run", "--employment", "x.csv"], "Missing option"),
-    (["top"], "Missing argument 'query'"),
+    (["top"], "top: pass a cluster or industry"),
+    (["top", "aerospace", "--label", "technology"], "not both"),
+    (["top", "--label"], "Option '--label' requires an argument. (see 'regclust top --help')"),
+    (["shwo", "Detroit"], "Did you mean 'show'?"),
+    (["show", "Detroit", "Detroit"], "Got unexpected extra argument"),
+    (["show", "--json"], "Missing argument 'region'"),
+    (["top", "3364", "--top", "x"], "Invalid value for '--top'"),
+    (["top", "3364", "--year", "2019.5"], "Invalid value for '--year'"),
+    (["show", "Detroit", "--min-employment", "abc"], "Invalid value for '--min-employment'"),
+    (["show", "Detroit", "--min-employment", "-1"], "Invalid value for '--min-employment'"),
+    (["maps", "--dataset"], "requires an argument. (see 'regclust maps --help')"),
+    (["show", "Detroit", "--params", "no/such/params.yaml"], "--params no/such/params.yaml"),
+    (["fetch", "cbp-county"], "needs --year"),
+    (["fetch", "qcew", "--year", "abc"], "Invalid value for '--year'"),
+    (["-x"], "No such option: -x"),
     (["related"], "Missing argument 'query'"),
     (["fetch"], "Missing argument 'kind'"),
     (["show", "Detroit", "--year", "abc"], "Invalid value for '--year'"),
@@ -241,6 +255,61 @@ def test_top_aerospace_lists_seattle_or_wichita():
 
 
 @needs_tables
+def test_top_label_lists_the_largest_technology_clusters():
+    payload = json.loads(regclust("top", "--label", "technology", "--json").stdout)
+    assert payload["kind"] == "regional_clusters" and payload["label"] == "technology"
+    clusters = payload["clusters"]
+    assert len(clusters) == 10 and {row["label"] for row in clusters} == {"technology"}
+    jobs = [row["employment"] for row in clusters]
+    assert jobs == sorted(jobs, reverse=True)
+    assert all(row["regions"] and row["cluster_name"] for row in clusters)
+    table = regclust("top", "--label", "tech", "-n", "3")
+    assert table.returncode == 0 and "Largest regional clusters (technology)" in table.stdout
+    every = json.loads(regclust("top", "--label", "all", "-n", "3", "--json").stdout)
+    assert every["label"] is None and len(every["clusters"]) == 3
+
+
+@needs_tables
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["show", "Detroit"],
+        ["top", "aerospace"],
+        ["top", "--label", "technology"],
+        ["related", "Automotive"],
+        ["show", "Manchester", "--dataset", "gb_nuts2_2015_2022"],
+    ],
+    ids=lambda v: " ".join(v),
+)
+def test_tables_fit_80_columns_without_cutting_a_column(arguments):
+    done = regclust(*arguments)  # not a terminal: rich lays out for 80 columns
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line[:1] in "┏┃┡│└"]
+    assert rows and all(len(line) <= 80 for line in rows)
+    assert all(line[-1] in "┓┃┩│┘" for line in rows), "a column is cut off"
+
+
+@needs_tables
+def test_show_a_panel_region_lists_its_group_and_the_change():
+    done = regclust("show", "Manchester", "--dataset", "gb_nuts2_2015_2022")
+    assert done.returncode == 0, done.stderr
+    assert "Greater Manchester (UKD3)" in done.stdout
+    assert "region group 2022-" in done.stdout and "dominant clusters: " in done.stdout
+    assert "LQ +/-" in done.stdout
+    payload = json.loads(
+        regclust("show", "UKD3", "--dataset", "gb_nuts2_2015_2022", "--json").stdout
+    )
+    assert payload["base_year"] == 2015 and "lq_change" in payload["clusters"][0]
+    assert payload["group"]["group_id"].startswith("2022-")
+    earlier = json.loads(
+        regclust(
+            "show", "UKD3", "--dataset", "gb_nuts2_2015_2022", "--year", "2019", "--json"
+        ).stdout
+    )
+    assert earlier["year"] == 2019
+
+
+@needs_tables
 def test_related_clusters_and_missing_relatedness():
     payload = json.loads(regclust("related", "Automotive", "--json").stdout)
     assert payload["related"][0]["related_cluster_name"] == "Metalworking Technology"
@@ -258,6 +327,10 @@ def test_related_clusters_and_missing_relatedness():
         (["top", "aerospaec"], "did you mean"),
         (["show", "Detroit", "--dataset", "us_cbsa2019"], "did you mean 'us_cbsa_2019'?"),
         (["show", "Detroit", "--year", "1990"], "--year 1990: not in the data"),
+        (["top", "--label", "technolgy"], "did you mean 'technology'?"),
+        (["top", "3364", "--by", "size"], "order 'size' is not known; use lq or employment"),
+        (["related", "Automotvie"], "did you mean"),
+        (["show", "Nowhere City"], "no region 'Nowhere City'"),
     ],
 )
 def test_unknown_names_suggest_close_matches(arguments, fragment):

@@ -15,6 +15,7 @@ import pytest
 from distributed import Client
 
 from pipeline.cli import main
+from pipeline.engine.distributed import location_quotients_distributed
 from pipeline.lq_dataset import lq_dataset_path, read_quotients
 from pipeline.measures.specialization import location_quotients
 
@@ -102,7 +103,7 @@ def test_killing_a_worker_mid_run_loses_and_duplicates_nothing(cbp_subset, dask_
     employment = employment.map_partitions(slow_partition, meta=employment._meta)
     expected = location_quotients(cbp_subset)
     with Client(address) as client:
-        future = client.compute(location_quotients(employment))
+        future = client.compute(location_quotients_distributed(employment, "all"))
         # Wait until both workers hold tasks, then kill one outright (no nanny to restart it).
         deadline = time.monotonic() + 30
         while (

@@ -115,7 +115,7 @@ def test_all_stages_on_a_real_subset(subset_project, subset_cbsas, cbp_subset, m
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["regional_clusters"] == len(regional)
     assert metrics["unmapped_employment_share"] < 0.01
-    assert "location_quotients.parquet" in (out / "data_dictionary.md").read_text()
+    assert "## `location_quotients/`" in (out / "data_dictionary.md").read_text()
 
 
 def _dvc(project: Path, *args: str) -> str:
@@ -176,6 +176,8 @@ def test_user_errors_exit_2_without_traceback(tmp_path, capsys, monkeypatch):
         main(["measure", "--dataset", "us_cbsa_2019", "--params", str(ROOT / "params.yaml")]) == 2
     )
     assert "employment.parquet: not found" in capsys.readouterr().err
-    (tmp_path / "params.yaml").write_text("label:\n  technology_share: 0.3\n")
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["label"]["technology_share"] = params["label"].pop("technology_share_min")
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     assert main(["label", "--params", "params.yaml"]) == 2
     assert "unknown key(s) technology_share" in capsys.readouterr().err

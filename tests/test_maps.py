@@ -13,7 +13,7 @@ import shapely
 from shapely.geometry import MultiPolygon, box
 
 from pipeline import maps
-from pipeline.config import MapSettings
+from pipeline.config import project_settings
 from tests.rendering import (
     DATASETS,
     blend,
@@ -23,7 +23,7 @@ from tests.rendering import (
     screenshot,
 )
 
-SETTINGS = MapSettings()
+SETTINGS = project_settings().maps
 
 
 def test_wrap_antimeridian_joins_the_halves_of_an_eastern_region():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,6 +15,8 @@ from pipeline.errors import UserError
 from pipeline.lq_dataset import lq_dataset_path, read_quotients
 from pipeline.profiles import (
     find_code,
+    label_name,
+    largest_regional_clusters,
     leading_regions,
     region_profile,
     related_clusters,
@@ -152,6 +155,55 @@ def test_leading_regions_rank_by_lq_with_national_share():
     assert by_size["region_id"].tolist() == ["B", "A"]  # 400 > 200 jobs
     with pytest.raises(UserError, match="--year 2017: not in the data; years: 2018, 2019"):
         leading_regions("4", "cluster", STRENGTH, pd.Series(dtype=str), year=2017)
+
+
+REGIONAL = pd.DataFrame(
+    {
+        "regional_cluster_id": ["2019-059-01", "2019-059-02", "2019-004-01", "2018-059-01"],
+        "year": [2019, 2019, 2019, 2018],
+        "cluster_code": ["59", "59", "4", "59"],
+        "cluster_name": ["Information Technology"] * 2 + ["Automotive", "Information Technology"],
+        "region_ids": [["A", "C"], ["B"], ["A"], ["B"]],
+        "n_regions": [2, 1, 1, 1],
+        "employment": [500.0, 900.0, 2000.0, 9999.0],
+        "lq": [3.0, 1.5, 4.0, 9.0],
+        "max_stars": [3, 2, 3, 3],
+        "label": ["technology", "technology", "industrial-production", "technology"],
+        "label_confidence": ["high", "low", "high", "high"],
+    }
+)
+
+
+def test_largest_regional_clusters_of_a_label():
+    names = pd.Series({"A": "Alpha, WA", "B": "Beta, OR"})
+    tech = largest_regional_clusters(REGIONAL, names, label="technology")
+    assert tech["regional_cluster_id"].tolist() == ["2019-059-02", "2019-059-01"]  # by jobs
+    assert tech["regions"].tolist() == ["Beta, OR", "Alpha, WA; C"]  # an unnamed id stays
+    assert tech["rank"].tolist() == [1, 2] and tech["label_confidence"].iloc[0] == "low"
+    by_lq = largest_regional_clusters(REGIONAL, names, label="tech", order_by="lq")
+    assert by_lq["regional_cluster_id"].iloc[0] == "2019-059-01"
+    every = largest_regional_clusters(REGIONAL, names, top=1)
+    assert every["cluster_name"].tolist() == ["Automotive"]
+    earlier = largest_regional_clusters(REGIONAL, names, label="technology", year=2018)
+    assert earlier["employment"].tolist() == [9999.0]
+    jobs = pd.DataFrame(
+        {"year": 2019, "cluster_code": "59", "region_id": ["A", "C"], "employment": [1.0, 9.0]}
+    )
+    ordered = largest_regional_clusters(REGIONAL, names, label="technology", strength=jobs)
+    assert ordered["regions"].iloc[1] == "C; Alpha, WA"  # the region with most jobs first
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("technolgy", "--label technolgy: not a label; did you mean 'technology'?"),
+        ("prod", "did you mean 'industrial-production'?"),
+        ("xyz", "labels: technology, industrial-production, other"),
+    ],
+)
+def test_unknown_label_is_one_line_with_a_suggestion(label, message):
+    with pytest.raises(UserError, match=re.escape(message)):
+        label_name(label)
 
 
 def test_related_clusters_from_the_embedded_benchmark_table():

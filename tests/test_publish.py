@@ -1,12 +1,39 @@
-"""Atomic writers: a failed write leaves the previous output intact and no partial file."""
+"""Atomic writers: validated against the table schemas, described, and a failed write leaves the
+previous output intact and no partial file."""
 
 import os
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
+from shapely.geometry import GeometryCollection, Point
 
-from pipeline.publish import DATA_DICTIONARY, atomic_path, data_dictionary_markdown, write_table
+from pipeline.errors import UserError
+from pipeline.publish import (
+    atomic_path,
+    data_dictionary_markdown,
+    described,
+    write_geotable,
+    write_table,
+)
+from pipeline.tables import TABLES
+
+ABOUT = {
+    "dataset": "demo",
+    "measure": "employment",
+    "unit": "jobs",
+    "licence": "public domain",
+    "source": "",
+    "params.spatial.permutations": "999",
+    "params.spatial.seed": "12345",
+    "params.measure.specialised_lq": "1.25",
+}
+
+
+def _weights() -> pd.DataFrame:
+    return pd.DataFrame({"focal": ["01", "02"], "neighbor": ["02", "01"], "weight": [1.0, 1.0]})
 
 
 def test_failed_write_keeps_previous_output(tmp_path):
@@ -20,33 +47,50 @@ def test_failed_write_keeps_previous_output(tmp_path):
 
 
 def test_data_dictionary_lists_every_table():
-    text = data_dictionary_markdown("demo")
-    for table in DATA_DICTIONARY:
-        assert f"`{table}`" in text
+    text = data_dictionary_markdown("demo", ABOUT)
+    for table in TABLES:
+        assert f"`{table}" in text
     assert "| `lq` |" in text
+    assert "`location_quotients/`" in text
 
 
 def test_columns_carry_their_descriptions_in_the_parquet_schema(tmp_path):
-    import pyarrow.parquet as pq
-
-    target = tmp_path / "location_quotients.parquet"
-    write_table(pd.DataFrame({"region_id": ["01"], "lq": [1.5], "extra": [1]}), target)
+    target = tmp_path / "spatial_weights.parquet"
+    write_table(_weights(), target, metadata=ABOUT)
     schema = pq.read_schema(target)
-    assert schema.field("lq").metadata[b"unit"] == b"ratio"
-    assert b"specialised" in schema.field("lq").metadata[b"description"]
-    assert not schema.field("extra").metadata  # unknown columns are left alone
+    assert b"neighbour" in schema.field("neighbor").metadata[b"description"]
+    assert schema.field("focal").metadata[b"unit"] == b"code"
     assert b"regclust.description" in schema.metadata
-    assert pd.read_parquet(target)["lq"].tolist() == [1.5]
+    assert pd.read_parquet(target)["weight"].tolist() == [1.0, 1.0]
+
+
+def test_descriptions_cite_the_params_values(tmp_path):
+    arrow = pd.DataFrame({"n_specialised": [3], "lq": [1.0]})
+    import pyarrow as pa
+
+    table = described(pa.Table.from_pandas(arrow), "region_specialization.parquet", ABOUT)
+    text = table.schema.field("n_specialised").metadata[b"description"].decode()
+    assert "1.25 (params measure.specialised_lq)" in text
+    # only the params a table's descriptions cite travel in its metadata
+    assert table.schema.metadata[b"regclust.params.measure.specialised_lq"] == b"1.25"
+    assert b"regclust.params.spatial.seed" not in table.schema.metadata
+
+
+def test_a_table_that_breaks_its_schema_is_not_written(tmp_path):
+    target = tmp_path / "spatial_weights.parquet"
+    write_table(_weights(), target)
+    wrong = _weights().assign(weight=["1", "1"])
+    with pytest.raises(UserError, match=r"spatial_weights.parquet: column 'weight'") as error:
+        write_table(wrong, target)
+    assert "\n" not in str(error.value)
+    assert pd.read_parquet(target)["weight"].dtype == "float64"  # the previous file stays
 
 
 def test_empty_geometries_are_written_as_null(tmp_path):
-    import geopandas as gpd
-    from shapely.geometry import GeometryCollection, Point
-
-    from pipeline.publish import write_geotable
-
     table = gpd.GeoDataFrame(
-        {"region_id": ["a", "b"]}, geometry=[Point(0, 0), GeometryCollection()], crs=4326
+        {"region_id": ["a", "b"], "name": ["A", "B"]},
+        geometry=[Point(0, 0), GeometryCollection()],
+        crs=4326,
     )
     target = tmp_path / "regions.parquet"
     write_geotable(table, target)
@@ -55,8 +99,18 @@ def test_empty_geometries_are_written_as_null(tmp_path):
     assert back.geometry.isna().tolist() == [False, True]
 
 
-PROCESSED = Path(__file__).resolve().parents[1] / "data" / "processed"
-BUILT = sorted(PROCESSED.glob("*/*.parquet"))
+def test_a_table_without_rows_is_written_with_its_schema(tmp_path):
+    target = tmp_path / "derived_cluster_scores.parquet"
+    write_table(pd.DataFrame(), target, metadata=ABOUT)
+    schema = pq.read_schema(target)
+    assert schema.names == list(TABLES["derived_cluster_scores.parquet"].columns)
+    assert str(schema.field("selected").type) == "bool"
+
+
+PROCESSED = Path(
+    os.environ.get("REGCLUST_PROCESSED", Path(__file__).resolve().parents[1] / "data" / "processed")
+)
+BUILT = sorted(PROCESSED.glob("*/*.parquet")) + sorted(PROCESSED.glob("*/location_quotients/*/*"))
 
 
 @pytest.mark.skipif(
@@ -64,8 +118,6 @@ BUILT = sorted(PROCESSED.glob("*/*.parquet"))
 )
 def test_every_published_column_is_documented():
     """Each column of each built table has a description in its schema (and the dictionary)."""
-    import pyarrow.parquet as pq
-
     assert BUILT, "no tables in data/processed: `make test` builds them first"
     undocumented = []
     for path in BUILT:
@@ -73,8 +125,10 @@ def test_every_published_column_is_documented():
         for field in schema:
             if field.name.startswith("__"):
                 continue
-            if not (field.metadata or {}).get(b"description"):
+            if not (field.metadata or {}).get(b"description") or b"unit" not in field.metadata:
                 undocumented.append(f"{path.parent.name}/{path.name}:{field.name}")
+        if path.name == "part-0.parquet":
+            path = path.parents[1]
         about = schema.metadata or {}
         if about.get(b"regclust.dataset") != path.parent.name.encode() or not about.get(
             b"regclust.licence"
@@ -84,11 +138,8 @@ def test_every_published_column_is_documented():
 
 
 def test_dataset_metadata_travels_in_the_schema(tmp_path):
-    import pyarrow.parquet as pq
-
-    target = tmp_path / "concentration.parquet"
-    about = {"dataset": "demo", "unit": "jobs", "licence": "public domain", "source": ""}
-    write_table(pd.DataFrame({"gini": [0.5]}), target, metadata=about)
+    target = tmp_path / "spatial_weights.parquet"
+    write_table(_weights(), target, metadata=ABOUT)
     meta = pq.read_schema(target).metadata
     assert meta[b"regclust.dataset"] == b"demo" and meta[b"regclust.licence"] == b"public domain"
     assert b"regclust.source" not in meta  # empty values are left out

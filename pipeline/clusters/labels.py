@@ -79,8 +79,8 @@ class ClusterLabeller:
         self,
         technology_prefixes: Sequence[str] | Mapping[str, float],
         production_prefixes: Sequence[str] | Mapping[str, float],
-        technology_share_min: float = 0.4,
-        production_share_min: float = 0.5,
+        technology_share_min: float,
+        production_share_min: float,
         generic_prefixes: Sequence[str] = (),
     ) -> None:
         self.technology_prefixes = technology_prefixes

@@ -70,7 +70,6 @@ if TYPE_CHECKING:
 TRANSFORMS = ("log_lq", "share")
 SCORES = ("silhouette", "calinski_harabasz")
 SCORERS = {"silhouette": silhouette_score, "calinski_harabasz": calinski_harabasz_score}
-# The data-dictionary entry of region_groups.parquet, in pipeline.publish.DATA_DICTIONARY's form.
 
 
 def cluster_profiles(

@@ -47,7 +47,7 @@ def notable_pairs(
     scored: pd.DataFrame,
     min_stars: int,
     cluster_types: tuple[str, ...] | list[str],
-    stars_lq_min: float = 1.0,
+    stars_lq_min: float,
 ) -> pd.DataFrame:
     """Region x cluster pairs that start a regional cluster, with ``selected_by``.
 
@@ -319,11 +319,11 @@ def regional_clusters(
     industry_employment: pd.DataFrame,
     industry_clusters: pd.DataFrame,
     regions: gpd.GeoDataFrame,
-    top_industries: int = 5,
+    top_industries: int,
     *,
-    merge_rule: str = "contiguity",
-    max_distance_km: float = np.inf,
-    isolate_distance_km: float = 0.0,
+    merge_rule: str,
+    max_distance_km: float,
+    isolate_distance_km: float,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Merge notable pairs of the same cluster and year across adjacent regions.
 
@@ -462,6 +462,8 @@ def regional_clusters(
     geometry = membership.assign(geometry=membership["region_id"].map(shapes))
     geometry = gpd.GeoDataFrame(geometry, geometry="geometry", crs=regions.crs)
     dissolved = geometry.dissolve(by="regional_cluster_id")["geometry"]
+    # members without a boundary dissolve to an empty collection: no geometry is null
+    dissolved = dissolved.where(~dissolved.is_empty, None)
     grouped["geometry"] = grouped["regional_cluster_id"].map(dissolved)
     result = gpd.GeoDataFrame(grouped, geometry="geometry", crs=regions.crs)
     result["n_regions"] = result["n_regions"].astype("int32")

@@ -60,7 +60,7 @@ def cluster_employment(
     industry_employment: pd.DataFrame,
     industry_clusters: pd.DataFrame,
     region_totals: pd.DataFrame,
-    lq_base: str = "all",
+    lq_base: str,
 ) -> pd.DataFrame:
     """Sum detailed-industry employment to region x cluster x year, with its LQ and focus.
 

@@ -79,8 +79,8 @@ def compound_annual_growth(start: np.ndarray, end: np.ndarray, years: float) -> 
 def classify_lq_change(
     lq_base: np.ndarray | pd.Series,
     lq_end: np.ndarray | pd.Series,
-    specialisation_lq: float = 1.0,
-    stable_tolerance: float = 0.05,
+    specialisation_lq: float,
+    stable_tolerance: float,
 ) -> np.ndarray:
     """Label each LQ trajectory from ``lq_base`` to ``lq_end`` (see :data:`LQ_CLASSES`).
 
@@ -92,9 +92,9 @@ def classify_lq_change(
         The LQ at and above which a region counts as specialised (1.0: the region's share
         of the industry equals its share of all employment).
     stable_tolerance : float
-        Relative LQ change ``|lq_end / lq_base - 1|`` treated as no change. The default
-        0.05 is the upper bound of CBP's "medium" noise band (2-5 %; Census Bureau, CBP
-        noise flags G/H/J), so smaller moves may be noise alone.
+        Relative LQ change ``|lq_end / lq_base - 1|`` treated as no change (params
+        ``change.stable_tolerance``; 0.05 there, the upper bound of CBP's "medium" noise band (2-5 %; Census Bureau, CBP
+        noise flags G/H/J), so smaller moves may be noise alone).
 
     Returns
     -------
@@ -121,7 +121,7 @@ def classify_lq_change(
 
     Examples
     --------
-    >>> classify_lq_change([0.8, 1.2, 1.2, 0.99], [1.1, 0.9, 1.5, 1.01]).tolist()
+    >>> classify_lq_change([0.8, 1.2, 1.2, 0.99], [1.1, 0.9, 1.5, 1.01], 1.0, 0.05).tolist()
     ['emerging', 'declining', 'specialised-rising', 'specialised-stable']
     """
     base = np.asarray(lq_base, dtype=float)
@@ -143,10 +143,10 @@ def classify_lq_change(
 
 def lq_change(
     location_quotients: pd.DataFrame,
-    base_year: int | None = None,
-    end_year: int | None = None,
-    specialisation_lq: float = 1.0,
-    stable_tolerance: float = 0.05,
+    base_year: int | None,
+    end_year: int | None,
+    specialisation_lq: float,
+    stable_tolerance: float,
 ) -> pd.DataFrame:
     """LQ and employment change of every region x industry between two years.
 
@@ -155,8 +155,8 @@ def lq_change(
     location_quotients : DataFrame
         :func:`pipeline.measures.specialization.location_quotients` output (pandas) for
         several years: region_id, industry_code, industry_level, year, employment, lq.
-    base_year, end_year : int, optional
-        The years compared; by default the first and the last year of the table.
+    base_year, end_year : int or None
+        The years compared; None: the first (last) year of the table.
     specialisation_lq, stable_tolerance : float
         Passed to :func:`classify_lq_change`.
 

@@ -35,6 +35,7 @@ import pandas as pd
 
 from pipeline.classifications.codes import TOTAL_CODE
 from pipeline.classifications.naics import RANGE_OF_SECTOR, naics_level
+from pipeline.classifications.size_classes import CBP_SIZE_CLASSES
 from pipeline.errors import UserError
 from pipeline.sources.schema import canonical_employment
 
@@ -59,22 +60,7 @@ NOT_WITHHELD_FLAGS = {"", "R"}
 NOISE_FLAGS_PUBLISHED = {"", "G", "H", "J"}
 NOISE_FLAGS_WITHHELD = {"D", "S"}
 
-SIZE_CLASS_COLUMNS = [
-    "n1_4",
-    "n<5",
-    "n5_9",
-    "n10_19",
-    "n20_49",
-    "n50_99",
-    "n100_249",
-    "n250_499",
-    "n500_999",
-    "n1000",
-    "n1000_1",
-    "n1000_2",
-    "n1000_3",
-    "n1000_4",
-]
+SIZE_CLASS_COLUMNS = list(CBP_SIZE_CLASSES)  # n1_4, n<5, n5_9 ... n1000, n1000_1 ... n1000_4
 COUNT_COLUMNS = {"emp", "est", *SIZE_CLASS_COLUMNS}
 USED_COLUMNS = {"fipstate", "fipscty", "naics", "empflag", "emp_nf", *COUNT_COLUMNS}
 SIZE_CLASS_COLUMNS_TABLE = ["region_id", "industry_code", "year", "size_class", "establishments"]

@@ -52,11 +52,15 @@ class EmploymentCheck:
     rows_read: int = 0
     derived_totals: int = 0
 
-    def note_derived_totals(self, path: Path, derived: int, table: pd.DataFrame) -> None:
-        """Record how many region-years of ``table`` got a derived total row."""
+    def note_derived_totals(self, path: Path, derived: int, table: pd.DataFrame | int) -> None:
+        """Record how many region-years of ``table`` (or of that many) got a derived total row."""
         self.derived_totals = derived
         if derived:
-            region_years = table[["region_id", "year"]].drop_duplicates().shape[0]
+            region_years = (
+                table
+                if isinstance(table, int)
+                else table[["region_id", "year"]].drop_duplicates().shape[0]
+            )
             self.notes.append(
                 f"{path}: {derived} of {region_years} region-years have no total row "
                 "(industry_code '00'); their total is the sum over their top-level industries, "

@@ -60,17 +60,22 @@ parts it puts together each have a module of their own:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow
+import pyarrow.compute as pc
 
 from pipeline.errors import UserError
 from pipeline.geography.boundaries import read_boundaries
 from pipeline.sources.inspection import inspect_employment
 from pipeline.sources.polygon_contiguity import polygon_contiguity
 from pipeline.sources.raw_schema import InputWarning, raise_first_error
-from pipeline.sources.schema import WGS84, IngestResult
+from pipeline.sources.raw_table import is_parquet
+from pipeline.sources.schema import EMPLOYMENT_COLUMNS, WGS84, IngestResult
+from pipeline.sources.typed_parquet import NeedsTextPath, TypedScan, typed_columns
 
 
 def read_generic(
@@ -176,7 +181,15 @@ def ingest_generic(
         geometry (:func:`pipeline.sources.polygon_contiguity.polygon_contiguity`).
     """
     kept, _dropped = drop_zero_total_regions(employment)
-    region_ids = pd.DataFrame({"region_id": sorted(employment["region_id"].unique())}, dtype="str")
+    regions, weights = _regions_and_weights(sorted(employment["region_id"].unique()), boundaries)
+    return IngestResult(kept, regions, weights)
+
+
+def _regions_and_weights(
+    region_ids: list[str], boundaries: gpd.GeoDataFrame | None
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """regions.parquet (one row per region id) and queen contiguity between those placed."""
+    region_ids = pd.DataFrame({"region_id": region_ids}, dtype="str")
     if boundaries is None:
         boundaries = gpd.GeoDataFrame(
             {"region_id": pd.Series([], dtype="str"), "name": pd.Series([], dtype="str")},
@@ -199,7 +212,122 @@ def ingest_generic(
         )
     else:
         weights = polygon_contiguity(placed)
-    return IngestResult(kept, regions[["region_id", "name", "geometry"]], weights)
+    return regions[["region_id", "name", "geometry"]], weights
+
+
+EMPLOYMENT_ARROW_SCHEMA = pyarrow.schema(
+    [
+        ("region_id", pyarrow.large_string()),
+        ("industry_code", pyarrow.large_string()),
+        ("industry_level", pyarrow.int8()),
+        ("year", pyarrow.int16()),
+        ("employment", pyarrow.float64()),
+        ("establishments", pyarrow.float64()),
+        ("classification", pyarrow.large_string()),
+        ("employment_flag", pyarrow.large_string()),
+    ]
+)
+"""employment.parquet as Arrow (:data:`~pipeline.sources.schema.EMPLOYMENT_SCHEMA`'s types)."""
+
+
+class EmploymentYears:
+    """A typed Parquet employment file as the canonical table, one year at a time.
+
+    What :func:`read_generic` returns, without the whole table in memory: ``years()``
+    yields each year's canonical rows (Arrow, columns
+    :data:`~pipeline.sources.schema.EMPLOYMENT_COLUMNS`, sorted by region and industry,
+    years ascending), read and checked by :class:`~pipeline.sources.typed_parquet.TypedScan`.
+    After the last year the file's warnings are issued (:class:`InputWarning`); an error
+    raises :class:`UserError`, worded by the text path, as :func:`read_generic` does. With
+    ``drop_zero_totals`` the region-years whose total is zero or unknown are left out
+    (:func:`drop_zero_total_regions`, what ingest writes).
+    """
+
+    def __init__(self, scan: TypedScan, drop_zero_totals: bool = False) -> None:
+        self.scan = scan
+        self.drop_zero_totals = drop_zero_totals
+
+    def region_ids(self) -> list[str]:
+        """The distinct region ids, sorted (every region-year, dropped ones included)."""
+        return self.scan.region_ids()
+
+    def years(self) -> Iterator[pyarrow.Table]:
+        done: list[int] = []
+        try:
+            for year_table in self.scan.years():
+                done.append(int(year_table.column("year")[0].as_py()))
+                yield self._kept(year_table.drop_columns(["row"]))
+        except NeedsTextPath:
+            # The text path words the problem (UserError), or reads what the fast path
+            # would not (odd text): the years not yielded yet come from its table.
+            yield from self._text_path_years(done)
+            return
+        raise_first_error(self.scan.check.problems)
+        for problem in self.scan.check.problems:
+            warnings.warn(problem.message, InputWarning, stacklevel=2)
+
+    def _kept(self, year_table: pyarrow.Table) -> pyarrow.Table:
+        if not self.drop_zero_totals:
+            return year_table
+        total = pc.equal(year_table.column("industry_level"), 0)
+        employment = year_table.column("employment")
+        undefined = pc.and_(total, pc.or_(pc.is_null(employment, nan_is_null=True),
+                                          pc.equal(employment, 0.0)))  # fmt: skip
+        if not pc.any(undefined).as_py():
+            return year_table
+        dropped = year_table.column("region_id").filter(undefined)
+        return year_table.filter(pc.invert(pc.is_in(year_table.column("region_id"), dropped)))
+
+    def _text_path_years(self, done: list[int]) -> Iterator[pyarrow.Table]:
+        table = read_generic(self.scan.path, self.scan.classification, self.scan.hierarchy,
+                             classifications_dir=self.scan.classifications_dir)  # fmt: skip
+        if self.drop_zero_totals:
+            table, _ = drop_zero_total_regions(table)
+        for year, year_rows in table.groupby("year", sort=True):
+            if int(year) not in done:
+                yield pyarrow.Table.from_pandas(
+                    year_rows[EMPLOYMENT_COLUMNS], preserve_index=False
+                ).cast(EMPLOYMENT_ARROW_SCHEMA)
+
+
+def stream_generic(
+    path: str | Path,
+    classification: str | None = None,
+    hierarchy: str | Path | pd.DataFrame | None = None,
+    *,
+    classifications_dir: Path | None = None,
+    drop_zero_totals: bool = False,
+) -> EmploymentYears | None:
+    """:func:`read_generic` one year at a time, for a typed Parquet file (else None).
+
+    Returns
+    -------
+    EmploymentYears or None
+        None when the file is not Parquet with typed schema columns, or when its first
+        look already needs the text path (then call :func:`read_generic`).
+    """
+    path = Path(path)
+    if not (path.is_file() and path.stat().st_size and is_parquet(path)):
+        return None
+    columns = typed_columns(path)
+    if columns is None:
+        return None
+    try:
+        scan = TypedScan(path, columns, classification, hierarchy, classifications_dir)
+    except NeedsTextPath:
+        return None
+    return EmploymentYears(scan, drop_zero_totals=drop_zero_totals)
+
+
+def ingest_generic_years(
+    employment: EmploymentYears, boundaries: gpd.GeoDataFrame | None = None
+) -> IngestResult:
+    """:func:`ingest_generic` of a file read one year at a time: the result's
+    ``employment`` is ``employment`` itself (zero-total region-years dropped as its years
+    are read); the writer takes its ``years()``."""
+    regions, weights = _regions_and_weights(employment.region_ids(), boundaries)
+    employment.drop_zero_totals = True
+    return IngestResult(employment, regions, weights)
 
 
 EMPLOYMENT_FILES = ("employment.parquet", "employment.csv")

@@ -27,7 +27,9 @@ from pipeline.sources.gb_bres import ingest_gb_bres
 from pipeline.sources.generic import (
     ingest_generic,
     ingest_generic_folder,
+    ingest_generic_years,
     read_generic,
+    stream_generic,
 )
 from pipeline.sources.qcew_files import ingest_qcew_files
 from pipeline.sources.ru_rosstat import ingest_ru_shipments
@@ -85,9 +87,17 @@ def ingest_generic_files(
     hierarchy: str | None = None,
     id_field: str = "region_id",
 ) -> IngestResult:
-    """A generic employment table and optional boundaries named by path (``regclust run``)."""
-    table = read_generic(Path(employment), classification, Path(hierarchy) if hierarchy else None)
+    """A generic employment table and optional boundaries named by path (``regclust run``).
+
+    A typed Parquet table is read one year at a time (:func:`stream_generic`): the result's
+    employment is then an :class:`~pipeline.sources.generic.EmploymentYears`.
+    """
+    hierarchy_path = Path(hierarchy) if hierarchy else None
     boundaries = read_boundaries(Path(regions), id_field) if regions else None
+    years = stream_generic(Path(employment), classification, hierarchy_path)
+    if years is not None:
+        return ingest_generic_years(years, boundaries)
+    table = read_generic(Path(employment), classification, hierarchy_path)
     return ingest_generic(table, boundaries)
 
 

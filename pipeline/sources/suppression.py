@@ -69,31 +69,20 @@ import numpy as np
 import pandas as pd
 
 from pipeline.classifications.naics import naics_parent
+from pipeline.classifications.size_classes import (
+    CBP_SIZE_CLASSES,
+    OPEN_CLASS,
+    OPEN_CLASS_BREAKDOWN,
+    size_class_midpoints,
+)
 from pipeline.errors import UserError
 from pipeline.sources.schema import canonical_employment
 
-# Midpoints of the CBP establishment employment-size classes. n1_4 (to 2016) and n<5
-# (2017 on) are the same class, renamed because it includes establishments with no March
-# employees. The open classes take 1.5 x their lower bound (1,000+ -> 1,500; 5,000+ ->
-# 7,500), a convention for open-ended intervals; pass other values to change it.
-DEFAULT_SIZE_CLASS_MIDPOINTS: dict[str, float] = {
-    "n1_4": 2.5,
-    "n<5": 2.5,
-    "n5_9": 7.0,
-    "n10_19": 14.5,
-    "n20_49": 34.5,
-    "n50_99": 74.5,
-    "n100_249": 174.5,
-    "n250_499": 374.5,
-    "n500_999": 749.5,
-    "n1000": 1500.0,
-    "n1000_1": 1249.5,
-    "n1000_2": 1999.5,
-    "n1000_3": 3749.5,
-    "n1000_4": 7500.0,
-}
-OPEN_CLASS = "n1000"
-OPEN_CLASS_BREAKDOWN = ("n1000_1", "n1000_2", "n1000_3", "n1000_4")
+# Midpoints of the CBP establishment employment-size classes (n1_4 / n<5 2.5, n5_9 7 ...);
+# the open classes take 1.5 x their lower bound (1,000+ -> 1,500; 5,000+ -> 7,500). The
+# classes are defined once, in pipeline.classifications.size_classes; pass other values to
+# change the midpoints.
+DEFAULT_SIZE_CLASS_MIDPOINTS: dict[str, float] = size_class_midpoints(CBP_SIZE_CLASSES)
 
 KEY = ["region_id", "year", "industry_code"]
 

@@ -11,6 +11,7 @@ on their dictionaries, in seconds. The checks are those of the text path
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,88 +151,148 @@ def inspect_typed_parquet(
     year at a time on arrays.
 
     Every check of the text path runs vectorised on the Arrow columns (codes on their
-    dictionaries). Raises :class:`NeedsTextPath` at the first sign of an error, so that the
-    text path can report it exactly as it always does.
+    dictionaries, :class:`TypedScan`). Raises :class:`NeedsTextPath` at the first sign of
+    an error, so that the text path can report it exactly as it always does. The years are
+    then put together into one pandas table; :class:`TypedScan` hands them out one at a
+    time instead, for files too large for that.
     """
-    text_columns = ("region_id", "industry_code", "employment_flag", "classification")
-    parquet = pq.ParquetFile(
-        path, read_dictionary=[columns[name] for name in text_columns if name in columns]
-    )
-    rows_read = parquet.metadata.num_rows
-    if rows_read == 0:
-        raise NeedsTextPath
-    named = _typed_classification(parquet, columns, classification)
-    hierarchy_table = None
-    if named == "custom":
-        if hierarchy is None:
-            raise NeedsTextPath
-        hierarchy_table = rules.hierarchy_table(hierarchy)
-    known = code_rules.known_industry_codes(named, classifications_dir, hierarchy_table)
-    check = rules.EmploymentCheck(
-        None,
-        ignored_column_warnings(
-            [normalised_header(name) for name in parquet.schema_arrow.names], path
-        ),
-        classification=named,
-        hierarchy=hierarchy_table,
-        rows_read=rows_read,
-    )
-    by_year = _year_row_groups(parquet, columns["year"])
-    batches = [list(range(parquet.metadata.num_row_groups))] if by_year is None else by_year
-    starts = np.cumsum(
-        [0]
-        + [parquet.metadata.row_group(n).num_rows for n in range(parquet.metadata.num_row_groups)]
-    )
-    suppressed_valued, unflagged_empty = _RowList(), _RowList()
-    years, derived = [], 0
-    for groups in batches:
-        table = parquet.read_row_groups(groups, columns=list(columns.values()))
-        row_numbers = np.concatenate([np.arange(starts[n], starts[n + 1]) for n in groups]) + 1
-        year_values = table.column(columns["year"])
-        if year_values.null_count:
-            raise NeedsTextPath
-        year_array = year_values.to_numpy().astype(np.int64)
-        if len(year_array) and (
-            year_array.min() < YEAR_DIGITS[0] or year_array.max() > YEAR_DIGITS[1]
-        ):
-            raise NeedsTextPath
-        if by_year is not None:
-            pieces = [(int(year_array[0]), table, row_numbers)]
-        else:
-            pieces = []
-            for year in np.unique(year_array):
-                rows = np.flatnonzero(year_array == year)
-                pieces.append((int(year), table.take(pyarrow.array(rows)), row_numbers[rows]))
-        del table
-        for year, part, numbers in pieces:
-            year_table, year_derived = _typed_year(
-                part, columns, year, numbers, named, known, hierarchy_table,
-                classifications_dir, suppressed_valued, unflagged_empty,
-            )  # fmt: skip
-            derived += year_derived
-            years.append(year_table)
-    if suppressed_valued.count:
-        check.problems.append(
-            rules.suppressed_value_warning(
-                path, suppressed_valued.rows[0], suppressed_valued.first_value,
-                suppressed_valued.phrase(),
-            )
-        )  # fmt: skip
-    if unflagged_empty.count:
-        check.problems.append(
-            rules.empty_unflagged_warning(path, unflagged_empty.rows[0], unflagged_empty.phrase())
-        )
-    combined = pyarrow.concat_tables(years)
-    del years
+    scan = TypedScan(path, columns, classification, hierarchy, classifications_dir)
+    combined = pyarrow.concat_tables(list(scan.years()))
+    check = scan.check
     if keep_source_rows:
         rows = combined.select(["region_id", "industry_code", "year", "row"]).to_pandas()
         rows = rows[rows["row"] > 0].astype({"year": "int64"})
         check.source_rows = rows.sort_values("row", ignore_index=True)
     table = combined.drop_columns(["row"]).to_pandas()
     del combined
-    check.note_derived_totals(path, derived, table)
+    check.note_derived_totals(path, check.derived_totals, table)
     check.employment = table[EMPLOYMENT_COLUMNS]
     return check
+
+
+class TypedScan:
+    """A typed Parquet employment file read and checked one year at a time.
+
+    ``years()`` yields each year's canonical rows as an Arrow table (columns
+    :data:`~pipeline.sources.schema.EMPLOYMENT_COLUMNS` plus ``row``, the file row number,
+    0 for a derived total), sorted by region and industry, the years in ascending order;
+    only one year's columns are in memory at a time. When the last year has been yielded,
+    ``check`` holds the problems (warnings; an error raises :class:`NeedsTextPath`
+    instead), the classification and ``derived_totals``; ``region_years`` counts the
+    region-years. Its ``employment`` stays None: the caller keeps what it needs of each year.
+
+    Raises
+    ------
+    NeedsTextPath
+        At the first sign of an error or of text the text path would read differently
+        (here, or while iterating ``years()``).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        columns: dict[str, str],
+        classification: str | None,
+        hierarchy: str | Path | pd.DataFrame | None,
+        classifications_dir: Path | None,
+    ) -> None:
+        text_columns = ("region_id", "industry_code", "employment_flag", "classification")
+        self.path = Path(path)
+        self.columns = columns
+        self.classifications_dir = classifications_dir
+        self.parquet = pq.ParquetFile(
+            path, read_dictionary=[columns[name] for name in text_columns if name in columns]
+        )
+        rows_read = self.parquet.metadata.num_rows
+        if rows_read == 0:
+            raise NeedsTextPath
+        self.classification = _typed_classification(self.parquet, columns, classification)
+        self.hierarchy = None
+        if self.classification == "custom":
+            if hierarchy is None:
+                raise NeedsTextPath
+            self.hierarchy = rules.hierarchy_table(hierarchy)
+        self.known = code_rules.known_industry_codes(
+            self.classification, classifications_dir, self.hierarchy
+        )
+        self.check = rules.EmploymentCheck(
+            None,
+            ignored_column_warnings(
+                [normalised_header(name) for name in self.parquet.schema_arrow.names], path
+            ),
+            classification=self.classification,
+            hierarchy=self.hierarchy,
+            rows_read=rows_read,
+        )
+        self.region_years = 0
+
+    def region_ids(self) -> list[str]:
+        """The distinct region ids of the file, sorted (read from the column alone)."""
+        column = self.parquet.read(columns=[self.columns["region_id"]]).column(0)
+        if pyarrow.types.is_dictionary(column.type):
+            column = column.unify_dictionaries().combine_chunks().dictionary
+        values = pc.unique(column.cast(pyarrow.string())).drop_null()
+        return sorted(values.to_pylist())
+
+    def years(self) -> Iterator[pyarrow.Table]:
+        parquet, columns = self.parquet, self.columns
+        metadata = parquet.metadata
+        by_year = _year_row_groups(parquet, columns["year"])
+        batches = [list(range(metadata.num_row_groups))] if by_year is None else by_year
+        starts = np.cumsum(
+            [0] + [metadata.row_group(n).num_rows for n in range(metadata.num_row_groups)]
+        )
+        suppressed_valued, unflagged_empty = _RowList(), _RowList()
+        derived = 0
+        for groups in batches:
+            table = parquet.read_row_groups(groups, columns=list(columns.values()))
+            row_numbers = np.concatenate([np.arange(starts[n], starts[n + 1]) for n in groups]) + 1
+            year_values = table.column(columns["year"])
+            if year_values.null_count:
+                raise NeedsTextPath
+            year_array = year_values.to_numpy().astype(np.int64)
+            if len(year_array) and (
+                year_array.min() < YEAR_DIGITS[0] or year_array.max() > YEAR_DIGITS[1]
+            ):
+                raise NeedsTextPath
+            if by_year is not None:
+                pieces = [(int(year_array[0]), table, row_numbers)]
+            else:
+                pieces = []
+                for year in np.unique(year_array):
+                    rows = np.flatnonzero(year_array == year)
+                    pieces.append((int(year), table.take(pyarrow.array(rows)), row_numbers[rows]))
+            del table
+            while pieces:
+                year, part, numbers = pieces.pop(0)
+                year_table, year_derived = _typed_year(
+                    part, columns, year, numbers, self.classification, self.known,
+                    self.hierarchy, self.classifications_dir, suppressed_valued,
+                    unflagged_empty,
+                )  # fmt: skip
+                del part
+                derived += year_derived
+                self.region_years += _distinct_regions(year_table)
+                yield year_table
+                del year_table
+        if suppressed_valued.count:
+            self.check.problems.append(
+                rules.suppressed_value_warning(
+                    self.path, suppressed_valued.rows[0], suppressed_valued.first_value,
+                    suppressed_valued.phrase(),
+                )
+            )  # fmt: skip
+        if unflagged_empty.count:
+            self.check.problems.append(
+                rules.empty_unflagged_warning(
+                    self.path, unflagged_empty.rows[0], unflagged_empty.phrase()
+                )
+            )
+        self.check.derived_totals = derived
+
+
+def _distinct_regions(year_table: pyarrow.Table) -> int:
+    return len(pc.unique(year_table.column("region_id")))
 
 
 def _typed_classification(

@@ -23,9 +23,11 @@ from pipeline.clusters.region_groups import (
     is_contiguous,
     kmeans_groups,
 )
-from pipeline.config import RegionGroupSettings, load_settings
+from pipeline.config import load_settings, project_settings
 from pipeline.errors import UserError
-from pipeline.publish import DATA_DICTIONARY
+from pipeline.tables import TABLES
+
+PARAMS_GROUPS = project_settings().region_groups
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSED = ROOT / "data" / "processed"
@@ -201,10 +203,10 @@ def test_kmeans_finds_planted_k():
 
 def test_settings_reject_unknown_choices():
     with pytest.raises(UserError, match="region_groups.score"):
-        RegionGroupSettings(score="aic")
+        replace(PARAMS_GROUPS, score="aic")
     with pytest.raises(UserError, match="region_groups.n_groups"):
-        RegionGroupSettings(n_groups=(0, 5))
-    assert RegionGroupSettings(n_groups=7).n_groups == (7,)
+        replace(PARAMS_GROUPS, n_groups=(0, 5))
+    assert replace(PARAMS_GROUPS, n_groups=7).n_groups == (7,)
 
 
 def _published(dataset: str):
@@ -259,7 +261,7 @@ def test_every_group_is_contiguous_on_real_data(dataset):
         assert scores["isolates"] == len(isolated)
         assert all(s["n_groups"] <= max(settings.n_groups) for s in scores["ward"]["scores"])
     assert table.crs == regions.crs
-    assert list(table.columns) == list(DATA_DICTIONARY["region_groups.parquet"][1])
+    assert list(table.columns) == list(TABLES["region_groups.parquet"].columns)
 
 
 @pytest.mark.slow

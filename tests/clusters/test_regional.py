@@ -24,6 +24,8 @@ from pipeline.errors import UserError
 from pipeline.sources.us_geography import cbsa_csa_codes, read_delineation
 
 ROOT = Path(__file__).resolve().parents[2]
+# The contiguity rule without distance limits, as the hand-worked cases assume.
+CONTIGUITY = {"merge_rule": "contiguity", "max_distance_km": np.inf, "isolate_distance_km": 0.0}
 
 
 def _weights(pairs, isolates=()):
@@ -83,14 +85,14 @@ def _scored():
 
 
 def test_notable_pairs_take_strong_or_two_stars_of_traded_clusters():
-    notable = notable_pairs(_scored(), min_stars=2, cluster_types=["traded"])
+    notable = notable_pairs(_scored(), min_stars=2, cluster_types=["traded"], stars_lq_min=1.0)
     assert sorted(notable["region_id"]) == ["A", "B", "C", "D"]  # not F: LQ 1/6
     assert notable.set_index("region_id").loc["D", "selected_by"] == "stars"
 
 
 def test_regional_clusters_merge_adjacent_regions():
     scored = _scored()
-    notable = notable_pairs(scored, min_stars=2, cluster_types=["traded"])
+    notable = notable_pairs(scored, min_stars=2, cluster_types=["traded"], stars_lq_min=1.0)
     weights = _weights([("A", "B"), ("C", "E")], isolates=["D"])
     regions = gpd.GeoDataFrame(
         {"region_id": list("ABCDE")},
@@ -113,7 +115,7 @@ def test_regional_clusters_merge_adjacent_regions():
     )
     mapping = pd.DataFrame({"industry_code": ["111111", "111112"], "cluster_code": ["1", "1"]})
     regional, composition = regional_clusters(
-        notable, weights, industry, mapping, regions, top_industries=2
+        notable, weights, industry, mapping, regions, 2, **CONTIGUITY
     )
     assert len(regional) == 3
     by_regions = {tuple(row["region_ids"]): row for _, row in regional.iterrows()}
@@ -197,7 +199,9 @@ def test_isolates_join_the_nearest_region_of_their_cluster_within_the_threshold(
 
 def test_regional_clusters_apply_the_csa_rule_and_report_extent():
     scored = _scored()
-    notable = notable_pairs(scored, min_stars=2, cluster_types=["traded"])  # A, B, C, D
+    notable = notable_pairs(
+        scored, min_stars=2, cluster_types=["traded"], stars_lq_min=1.0
+    )  # A, B, C, D
     weights = _weights([("A", "B"), ("B", "C"), ("C", "D")])
     regions = gpd.GeoDataFrame(
         {"region_id": list("ABCD"), "csa_code": ["1", "1", "2", None]},
@@ -213,7 +217,9 @@ def test_regional_clusters_apply_the_csa_rule_and_report_extent():
         }
     )
     mapping = pd.DataFrame({"industry_code": ["111111"], "cluster_code": ["1"]})
-    regional, _ = regional_clusters(notable, weights, industry, mapping, regions, merge_rule="auto")
+    regional, _ = regional_clusters(
+        notable, weights, industry, mapping, regions, 5, **{**CONTIGUITY, "merge_rule": "auto"}
+    )
     assert sorted(tuple(ids) for ids in regional["region_ids"]) == [("A", "B"), ("C",), ("D",)]
     extent = regional.set_index(regional["region_ids"].str.join(""))["extent_km"]
     assert extent["AB"] == pytest.approx(haversine_km(0.5, 0.5, 1.5, 0.5), rel=1e-3)
@@ -225,8 +231,10 @@ def test_regional_clusters_apply_the_csa_rule_and_report_extent():
         industry,
         mapping,
         regions.drop(columns="csa_code"),
+        5,
         merge_rule="auto",
         max_distance_km=400,
+        isolate_distance_km=0.0,
     )
     assert len(chained) == 1
 

@@ -12,7 +12,7 @@ import pytest
 from pipeline.classifications.benchmark_clusters import industry_clusters, read_crosswalk
 from pipeline.classifications.naics_vintages import read_naics_concordance
 from pipeline.clusters import relatedness as R
-from pipeline.config import RelatednessSettings
+from pipeline.config import project_settings
 from pipeline.errors import UserError
 from pipeline.sources.linkages import read_us_linkages
 
@@ -343,7 +343,7 @@ def test_real_cbsa_relatedness_separates_benchmark_clusters(linkages):
 
     employment = read_cbp_cbsa(ROOT / "data" / "raw" / "us" / "cbp2019_cbsa_naics.parquet")
     six = employment[employment["industry_level"] == 6]
-    settings = RelatednessSettings()
+    settings = project_settings().relatedness
     measures = R.relatedness_measures(
         six,
         settings,
@@ -382,8 +382,9 @@ def test_real_cbsa_relatedness_separates_benchmark_clusters(linkages):
     ],
 )
 def test_relatedness_params_are_checked(section, message):
-    from pipeline.config import settings_from_dict
+    from pipeline.config import project_params, settings_from_dict
 
+    params = project_params()
     with pytest.raises(UserError, match=message):
-        settings_from_dict({"relatedness": section})
-    assert settings_from_dict({}).relatedness.weights["occupation"] == 1.0
+        settings_from_dict({**params, "relatedness": {**params["relatedness"], **section}})
+    assert settings_from_dict(params).relatedness.weights["occupation"] == 1.0

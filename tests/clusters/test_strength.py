@@ -11,8 +11,10 @@ from pipeline.clusters.strength import (
     score_clusters,
     strong_clusters,
 )
-from pipeline.config import StarRule, StrongRule
+from pipeline.config import project_settings
 from pipeline.errors import UserError
+
+RULES = project_settings().cluster  # the thresholds of params.yaml
 
 
 def _strength(lq, employment, establishments, focus=None, cluster="1") -> pd.DataFrame:
@@ -34,13 +36,13 @@ def test_strong_rule_hand_worked():
     # P75 of LQ [0.5, 1, 1.5, 2, 4] = 2.0; P25 of employment = 100; P25 of establishments = 5.
     # R3 (LQ 2) is too small (50 <= 100); only R4 (LQ 4, 500 jobs, 20 plants) is strong.
     table = _strength([0.5, 1.0, 1.5, 2.0, 4.0], [100, 200, 300, 50, 500], [5, 10, 15, 2, 20])
-    assert strong_clusters(table, StrongRule()).tolist() == [False, False, False, False, True]
+    assert strong_clusters(table, RULES.strong).tolist() == [False, False, False, False, True]
 
 
 def test_strong_rule_needs_lq_at_least_one():
     # All LQs below 1: the top-quartile region is still not strong.
     table = _strength([0.1, 0.2, 0.3, 0.9], [100, 200, 300, 400], [5, 6, 7, 8])
-    assert not strong_clusters(table, StrongRule()).any()
+    assert not strong_clusters(table, RULES.strong).any()
 
 
 def test_regions_without_employment_do_not_set_percentiles():
@@ -49,7 +51,7 @@ def test_regions_without_employment_do_not_set_percentiles():
         [0, 0, 0, 100, 200, 300, 50, 500],
         [0, 0, 0, 5, 10, 15, 2, 20],
     )
-    assert with_zeros.index[strong_clusters(with_zeros, StrongRule())].tolist() == [7]
+    assert with_zeros.index[strong_clusters(with_zeros, RULES.strong)].tolist() == [7]
 
 
 def test_percentiles_are_per_cluster():
@@ -60,7 +62,7 @@ def test_percentiles_are_per_cluster():
         ],
         ignore_index=True,
     )
-    strong = strong_clusters(table, StrongRule())
+    strong = strong_clusters(table, RULES.strong)
     assert strong.tolist() == [False, False, False, True] * 2
 
 
@@ -69,7 +71,7 @@ def test_stars_hand_worked():
     lq = [0.5, 1, 1, 1, 1, 1, 1, 1, 2.5, 3]
     employment = [10, 20, 30, 40, 50, 60, 70, 80, 90, 1000]
     focus = [0.5, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09]
-    stars = cluster_stars(_strength(lq, employment, [1] * 10, focus), StarRule())
+    stars = cluster_stars(_strength(lq, employment, [1] * 10, focus), RULES.stars)
     assert stars["star_size"].tolist() == [False] * 9 + [True]
     assert stars["star_focus"].tolist() == [True] + [False] * 9
     assert stars["star_specialisation"].tolist() == [False] * 8 + [True, True]
@@ -97,7 +99,7 @@ def test_cluster_employment_sums_industries_and_computes_lq():
     totals = pd.DataFrame(
         {"year": np.int16(2019), "region_id": ["A", "B"], "region_employment": [100.0, 300.0]}
     )
-    strength = cluster_employment(industry, clusters, totals).set_index("region_id")
+    strength = cluster_employment(industry, clusters, totals, "all").set_index("region_id")
     assert strength.loc["A", "employment"] == 50
     # (50/100) / (60/400) = 10/3
     assert strength.loc["A", "lq"] == np.float64(50 / 100) / (60 / 400)
@@ -107,7 +109,7 @@ def test_cluster_employment_sums_industries_and_computes_lq():
 def test_unknown_establishments_do_not_block_the_strong_rule():
     # Section-level data (GB BRES, Rosstat) has no establishment counts.
     table = _strength([0.5, 1.0, 1.5, 2.0, 4.0], [100, 200, 300, 50, 500], [np.nan] * 5)
-    assert strong_clusters(table, StrongRule()).tolist() == [False, False, False, False, True]
+    assert strong_clusters(table, RULES.strong).tolist() == [False, False, False, False, True]
 
 
 def test_cluster_employment_keeps_unknown_establishments_unknown():
@@ -131,7 +133,7 @@ def test_cluster_employment_keeps_unknown_establishments_unknown():
     totals = pd.DataFrame(
         {"year": np.int16(2019), "region_id": ["A"], "region_employment": [100.0]}
     )
-    assert cluster_employment(industry, clusters, totals)["establishments"].isna().all()
+    assert cluster_employment(industry, clusters, totals, "all")["establishments"].isna().all()
 
 
 def _three_clusters():
@@ -193,13 +195,13 @@ def test_lq_base_choice_and_errors():
 def test_strict_variant_and_region_types():
     """P90 of LQs 0.5, 1, 2, 4, 8 is 6.4: only LQ 8 stays strong (P75 = 4 keeps 4 and 8)."""
     table = _strength([0.5, 1.0, 2.0, 4.0, 8.0], [50, 100, 200, 300, 400], [1, 2, 3, 4, 5])
-    assert strong_clusters(table, StrongRule()).tolist() == [False, False, False, True, True]
-    strict = strong_clusters(table, StrongRule(), lq_percentile=90)
+    assert strong_clusters(table, RULES.strong).tolist() == [False, False, False, True, True]
+    strict = strong_clusters(table, RULES.strong, lq_percentile=90)
     assert strict.tolist() == [False, False, False, False, True]
-    scored = score_clusters(table, StrongRule(), StarRule())
+    scored = score_clusters(table, RULES.strong, RULES.stars)
     assert scored["strong_strict"].tolist() == strict.tolist()
     # Per region type, each type ranks its own regions: the micro area with LQ 2 now leads
     # its type (P75 of 1, 2 is 1.75), while the metros' cut rises to P75 of 0.5, 4, 8 = 6.
     typed = table.assign(region_type=["metro", "micro", "micro", "metro", "metro"])
-    by_type = strong_clusters(typed, StrongRule())
+    by_type = strong_clusters(typed, RULES.strong)
     assert by_type.tolist() == [False, False, True, False, True]

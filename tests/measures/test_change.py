@@ -9,7 +9,7 @@ import pytest
 from pipeline.classifications.benchmark_clusters import industry_clusters, read_crosswalk
 from pipeline.classifications.naics_vintages import read_naics_concordance
 from pipeline.clusters.strength import cluster_employment, score_clusters
-from pipeline.config import StarRule, StrongRule
+from pipeline.config import project_settings
 from pipeline.errors import UserError
 from pipeline.measures.change import (
     LQ_CLASSES,
@@ -21,6 +21,8 @@ from pipeline.measures.change import (
 )
 from pipeline.measures.specialization import location_quotients, region_totals
 from pipeline.sources.us_counties import CBP_FILE, county_employment, read_cbp_counties
+
+RULES = (1.0, 0.05)  # specialisation_lq, stable_tolerance of the hand-worked cases
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW_COUNTIES = ROOT / "data" / "raw" / "us_counties"
@@ -53,17 +55,15 @@ PANEL_STATES = ["16", "41", "53"]
     ],
 )
 def test_classify_lq_change_rules(lq_base, lq_end, expected):
-    assert classify_lq_change([lq_base], [lq_end]).tolist() == [expected]
+    assert classify_lq_change([lq_base], [lq_end], *RULES).tolist() == [expected]
 
 
 def test_classify_lq_change_parameters():
     # With the threshold at 1.25 the 1.1 -> 1.3 trajectory becomes a crossing ...
-    assert classify_lq_change([1.1], [1.3], specialisation_lq=1.25).tolist() == ["emerging"]
+    assert classify_lq_change([1.1], [1.3], 1.25, 0.05).tolist() == ["emerging"]
     # ... and with no tolerance the +3.3 % move counts as rising.
-    assert classify_lq_change([1.5], [1.55], stable_tolerance=0.0).tolist() == [
-        "specialised-rising"
-    ]
-    assert set(classify_lq_change([0.8, 1.2], [1.1, 0.9])) <= set(LQ_CLASSES)
+    assert classify_lq_change([1.5], [1.55], 1.0, 0.0).tolist() == ["specialised-rising"]
+    assert set(classify_lq_change([0.8, 1.2], [1.1, 0.9], *RULES)) <= set(LQ_CLASSES)
 
 
 def test_compound_annual_growth():
@@ -103,7 +103,7 @@ def _toy_employment() -> pd.DataFrame:
 
 
 def test_lq_change_hand_worked():
-    change = lq_change(location_quotients(_toy_employment())).set_index(
+    change = lq_change(location_quotients(_toy_employment()), None, None, *RULES).set_index(
         ["region_id", "industry_code"]
     )
     assert set(change["base_year"]) == {2017} and set(change["end_year"]) == {2019}
@@ -131,7 +131,7 @@ def test_lq_change_hand_worked():
 
 
 def test_lq_change_explicit_years():
-    change = lq_change(location_quotients(_toy_employment()), base_year=2017, end_year=2018)
+    change = lq_change(location_quotients(_toy_employment()), 2017, 2018, *RULES)
     a_x = change.set_index(["region_id", "industry_code"]).loc[("A", "11")]
     # 2018: e_X = 55, LQ = 0.30 / 0.275.
     assert a_x["lq_end"] == pytest.approx(0.30 / 0.275)
@@ -145,7 +145,7 @@ def test_lq_change_explicit_years():
 )
 def test_lq_change_rejects_bad_years(base_year, end_year, message):
     with pytest.raises(UserError, match=message):
-        lq_change(location_quotients(_toy_employment()), base_year, end_year)
+        lq_change(location_quotients(_toy_employment()), base_year, end_year, *RULES)
 
 
 # --- strong_cluster_transitions -----------------------------------------------------------
@@ -225,8 +225,10 @@ def panel_scored(panel_employment) -> pd.DataFrame:
         read_crosswalk(CLASSIFICATIONS / "uscmp_cluster_naics_crosswalk.csv"),
         read_naics_concordance(CLASSIFICATIONS / "naics_2017_to_2012.csv"),
     )
-    strength = cluster_employment(detail, mapping, region_totals(panel_employment))
-    return score_clusters(strength, StrongRule(), StarRule())
+    strength = cluster_employment(detail, mapping, region_totals(panel_employment), "all")
+    return score_clusters(
+        strength, project_settings().cluster.strong, project_settings().cluster.stars
+    )
 
 
 def test_transitions_on_county_panel(panel_scored):
@@ -253,7 +255,7 @@ def test_transitions_on_county_panel(panel_scored):
 
 def test_lq_change_on_county_panel(panel_employment):
     quotients = location_quotients(panel_employment)
-    change = lq_change(quotients, base_year=2018)
+    change = lq_change(quotients, 2018, None, *RULES)
     assert set(change["lq_class"]) <= set(LQ_CLASSES)
     assert not change.duplicated(["region_id", "industry_code"]).any()
     both = change[change["published"] == "both"]
@@ -270,7 +272,7 @@ def test_lq_change_on_county_panel(panel_employment):
     # No 2018-2021 pair involves a suppressed cell, so every pair published both years compares.
     assert (both["lq_class"] != "not-comparable").all()
     # From 2017, CBP's withheld cells have no LQ: compared as unknown, never as zeros.
-    from_2017 = lq_change(quotients)
+    from_2017 = lq_change(quotients, None, None, *RULES)
     withheld = from_2017[(from_2017["published"] == "both") & from_2017["lq_base"].isna()]
     assert len(withheld) > 0
     assert (withheld["lq_class"] == "not-comparable").all()

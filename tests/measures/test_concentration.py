@@ -1,75 +1,39 @@
-"""Concentration and specialization: hand-worked golden values, properties, dask == pandas,
-and a check on the real CBP 2019 metro data."""
+"""Concentration: hand-worked golden values of every named measure, properties, and a check
+on the real CBP 2019 metro data."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.classifications.size_classes import PLANT_SIZE_CLASSES
 from pipeline.errors import UserError
 from pipeline.measures import concentration
 from pipeline.measures.concentration import (
     H_EQUAL_PLANTS,
     H_MIXED,
     H_SIZE_CLASSES,
+    ellison_glaeser,
+    herfindahl,
+    hoover,
     industry_concentration,
-    industry_concentration_distributed,
-    location_quotients_by_year,
+    locational_gini,
     plant_size_squares,
-    region_specialization,
-    year_measures,
 )
-from pipeline.measures.specialization import location_quotients, region_totals
+from pipeline.measures.specialization import region_totals
 from pipeline.sources.us_cbp import read_cbp_cbsa
+from tests.measures.panels import concentration_panels, four_regions, table
 
 RAW_US = Path(__file__).resolve().parents[2] / "data" / "raw" / "us"
 
 
-def _table(rows, year: int = 2019) -> pd.DataFrame:
-    table = pd.DataFrame(
-        rows,
-        columns=["region_id", "industry_code", "industry_level", "employment", "establishments"],
-    )
-    return table.assign(
-        industry_level=table["industry_level"].astype("int8"),
-        year=np.int16(year),
-        employment=table["employment"].astype("float64"),
-        establishments=table["establishments"].astype("float64"),
-        classification="naics2017",
-    )
-
-
-def _four_regions() -> pd.DataFrame:
-    # Totals 100, 200, 300, 400 (E = 1000, x = .1 .2 .3 .4). Industry 'A': 30, 10, 0, 10
-    # employees (e_i = 50) in 3, 2, -, 1 plants. Industry 'B' fills the rest of each region.
-    return _table(
-        [
-            ("R1", "00", 0, 100, 10),
-            ("R2", "00", 0, 200, 10),
-            ("R3", "00", 0, 300, 10),
-            ("R4", "00", 0, 400, 10),
-            ("R1", "A", 6, 30, 3),
-            ("R2", "A", 6, 10, 2),
-            ("R4", "A", 6, 10, 1),
-            ("R1", "B", 6, 70, 7),
-            ("R2", "B", 6, 190, 8),
-            ("R3", "B", 6, 300, 10),
-            ("R4", "B", 6, 390, 9),
-        ]
-    )
-
-
 def test_golden_values_worked_by_hand():
-    result = industry_concentration(_four_regions()).set_index("industry_code")
+    result = industry_concentration(four_regions()).set_index("industry_code")
     a = result.loc["A"]
     # s = .6 .2 0 .2; LQ = 6, 1, 0, .5 -> sorted R3 (x .3, s 0), R4 (.4, .2), R2 (.2, .2),
     # R1 (.1, .6). Area under the Lorenz curve: 0 + .4(0+.2)/2 + .2(.2+.4)/2 + .1(.4+1)/2
@@ -92,7 +56,7 @@ def test_golden_values_worked_by_hand():
 def test_single_region_industry_and_even_industry():
     rows = [("R1", "00", 0, 100, 1), ("R2", "00", 0, 300, 1)]
     rows += [("R1", "ONLY", 6, 20, 1), ("R1", "EVEN", 6, 10, 1), ("R2", "EVEN", 6, 30, 1)]
-    result = industry_concentration(_table(rows)).set_index("industry_code")
+    result = industry_concentration(table(rows)).set_index("industry_code")
     # Everything in R1 (x = .25): Lorenz curve 0 until x = .75, then up to 1: area .125,
     # Gini = 1 - .25 = .75; Hoover = .5 (.75 + .75) = .75; one plant -> H = 1, gamma NaN.
     assert result.loc["ONLY", "gini"] == pytest.approx(0.75)
@@ -104,7 +68,7 @@ def test_single_region_industry_and_even_industry():
 
 
 def test_region_totals_argument_includes_regions_without_rows():
-    employment = _four_regions()
+    employment = four_regions()
     totals = region_totals(employment)
     totals = pd.concat(
         [totals, pd.DataFrame({"year": [2019], "region_id": ["R5"], "region_employment": [0.0]})]
@@ -120,7 +84,7 @@ def test_region_totals_argument_includes_regions_without_rows():
 
 
 def test_missing_total_row_is_a_user_error():
-    employment = _four_regions()
+    employment = four_regions()
     employment = employment[
         ~((employment["region_id"] == "R4") & (employment["industry_level"] == 0))
     ]
@@ -129,10 +93,53 @@ def test_missing_total_row_is_a_user_error():
 
 
 def test_suppressed_cells_are_counted_and_left_out():
-    employment = _four_regions()
+    employment = four_regions()
     employment.loc[(employment["region_id"] == "R3") & (employment["industry_code"] == "B"), "employment"] = np.nan  # fmt: skip
     b = industry_concentration(employment).set_index("industry_code").loc["B"]
     assert (b["n_regions"], b["n_suppressed"], b["employment"]) == (3, 1, 650)
+
+
+# ---- the named measures --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("measure", "columns", "expected"),
+    [
+        (locational_gini, ["gini"], [0.66]),
+        (hoover, ["hoover"], [0.5]),
+        (herfindahl, ["herfindahl"], [0.44]),
+        (ellison_glaeser, ["eg_G", "eg_H", "eg_gamma"], [0.38, 0.18, 127 / 287]),
+    ],
+)
+def test_named_measures_golden_values(measure, columns, expected):
+    # The hand-worked values of test_golden_values_worked_by_hand, one function each.
+    result = measure(four_regions())
+    assert list(result.columns) == ["year", "industry_code", "industry_level", *columns] + (
+        ["eg_h_method"] if measure is ellison_glaeser else []
+    )
+    a = result.set_index("industry_code").loc["A"]
+    assert [a[column] for column in columns] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("measure", [locational_gini, hoover, herfindahl, ellison_glaeser])
+def test_named_measures_are_views_of_the_one_pass_table(measure):
+    employment = four_regions()
+    totals = region_totals(employment)
+    whole = industry_concentration(employment, totals)
+    part = measure(employment, totals)
+    pd.testing.assert_frame_equal(part, whole[part.columns])
+
+
+def test_plant_size_classes_count_each_plant_once_and_read_both_small_classes():
+    # The pre-2017 n1_4 and the 2017+ n<5 are the same class; the open class's breakdown
+    # n1000_1 ... n1000_4 would count its plants twice, so the plant H leaves it out.
+    assert PLANT_SIZE_CLASSES["n1_4"] == PLANT_SIZE_CLASSES["n<5"] == (0.0, 4.0)
+    assert not {"n1000_1", "n1000_2", "n1000_3", "n1000_4"} & set(PLANT_SIZE_CLASSES)
+    classes = pd.DataFrame(
+        {"cell": [0, 1], "size_class": ["n1_4", "n<5"], "establishments": [2, 2]}
+    )
+    squares = plant_size_squares(classes, np.array([4.0, 4.0]))
+    assert squares[0] == squares[1] == pytest.approx(2 * 2.0**2)
 
 
 # ---- plant Herfindahl from size classes ------------------------------------------------
@@ -158,7 +165,7 @@ def test_plant_size_squares_worked_by_hand():
 
 
 def test_size_classes_give_eg_h_and_method():
-    employment = _four_regions()
+    employment = four_regions()
     size_classes = pd.DataFrame(
         {
             "region_id": ["R1", "R1", "R2", "R4"],
@@ -193,35 +200,8 @@ def test_unknown_size_class_is_a_user_error():
 # ---- properties ----------------------------------------------------------------------
 
 
-@st.composite
-def panels(draw):
-    n_regions = draw(st.integers(2, 7))
-    n_industries = draw(st.integers(1, 4))
-    cells = draw(
-        st.lists(
-            st.integers(0, 500),
-            min_size=n_regions * n_industries,
-            max_size=n_regions * n_industries,
-        )
-    )
-    matrix = np.array(cells, dtype=float).reshape(n_regions, n_industries)
-    if matrix.sum(axis=0).min() == 0:
-        matrix[0, matrix.sum(axis=0) == 0] = 1.0
-    extra = draw(st.lists(st.integers(0, 300), min_size=n_regions, max_size=n_regions))
-    totals = matrix.sum(axis=1) + np.array(extra, dtype=float)
-    totals[totals == 0] = 1.0
-    rows = [(f"R{r}", "00", 0, totals[r], 1) for r in range(n_regions)]
-    rows += [
-        (f"R{r}", f"I{i}", 6, matrix[r, i], 1 + matrix[r, i] // 40)
-        for r in range(n_regions)
-        for i in range(n_industries)
-        if matrix[r, i] > 0
-    ]
-    return _table(rows), matrix, totals
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(panels())
+@given(concentration_panels())
 def test_bounds_and_dense_formulas(panel):
     employment, matrix, totals = panel
     result = industry_concentration(employment).set_index("industry_code")
@@ -241,7 +221,7 @@ def test_bounds_and_dense_formulas(panel):
 
 
 @settings(max_examples=40, deadline=None)
-@given(panels(), st.randoms(use_true_random=False))
+@given(concentration_panels(), st.randoms(use_true_random=False))
 def test_region_labels_do_not_matter(panel, random):
     employment, _, _ = panel
     ids = sorted(employment["region_id"].unique())
@@ -253,16 +233,6 @@ def test_region_labels_do_not_matter(panel, random):
     before = industry_concentration(employment)
     after = industry_concentration(relabelled)
     pd.testing.assert_frame_equal(before, after, check_exact=False, rtol=1e-12, atol=1e-14)
-
-
-@settings(max_examples=60, deadline=None)
-@given(panels())
-def test_krugman_specialization_bounds(panel):
-    employment, _, _ = panel
-    specialization = region_specialization(location_quotients(employment), ["I0"], level=6)
-    assert ((specialization["krugman"] >= -1e-12) & (specialization["krugman"] <= 2 + 1e-12)).all()
-    assert ((specialization["herfindahl"] > 0) & (specialization["herfindahl"] <= 1 + 1e-12)).all()
-    assert specialization["traded_share"].between(0, 1).all()
 
 
 @settings(max_examples=40, deadline=None)
@@ -282,178 +252,6 @@ def test_lorenz_order_single_key_equals_two_pass(rows):
         assert (np.diff(lq[order])[same_industry] >= 0).all()
     assert np.array_equal(industry[one_key], industry[two_pass])
     assert np.array_equal(lq[one_key], lq[two_pass])
-
-
-# ---- region specialization -------------------------------------------------------------
-
-
-def test_region_specialization_worked_by_hand():
-    # Region A: X 30, Y 70; region B: X 10, Y 260, Z 30 (all level 2). Level sums e_A = 100,
-    # e_B = 300, E = 400; national mix b = X .1, Y .825, Z .075.
-    employment = _table(
-        [
-            ("A", "00", 0, 100, 10),
-            ("A", "X", 2, 30, 3),
-            ("A", "Y", 2, 70, 7),
-            ("B", "00", 0, 300, 30),
-            ("B", "X", 2, 10, 1),
-            ("B", "Y", 2, 260, 26),
-            ("B", "Z", 2, 30, 3),
-        ]
-    )
-    result = region_specialization(
-        location_quotients(employment), {"X"}, lq_threshold=1.25, level=2
-    ).set_index("region_id")
-    # A: |.3 - .1| + |.7 - .825| + |0 - .075| = .4; Herfindahl .09 + .49 = .58;
-    # LQ_X = .3 / .1 = 3 >= 1.25, LQ_Y = .7 / .825 < 1.25 -> 1 specialised; traded .3.
-    assert result.loc["A", "krugman"] == pytest.approx(0.4)
-    assert result.loc["A", "herfindahl"] == pytest.approx(0.58)
-    assert result.loc["A", "n_specialised"] == 1
-    assert result.loc["A", "traded_share"] == pytest.approx(0.3)
-    # B: |1/30 - .1| + |26/30 - .825| + |.1 - .075| = 2/30 + 1/24 + 1/40 = 0.1333...
-    assert result.loc["B", "krugman"] == pytest.approx(2 / 30 + 1 / 24 + 1 / 40)
-    assert result.loc["B", "herfindahl"] == pytest.approx((1 + 676 + 9) / 900)
-    # LQ_Z = .1 / .075 = 1.33 -> specialised; LQ_Y = (26/30) / .825 = 1.05 -> not.
-    assert result.loc["B", "n_specialised"] == 1
-    assert result.loc["B", "traded_share"] == pytest.approx(1 / 30)
-    with pytest.raises(UserError, match="level 2"):
-        region_specialization(location_quotients(employment), {"311111"}, level=2)
-    with pytest.raises(UserError, match="level 5"):
-        region_specialization(location_quotients(employment), {"X"}, level=5)
-
-
-# ---- pandas == dask ---------------------------------------------------------------------
-
-
-def _three_years() -> pd.DataFrame:
-    frames = []
-    for offset, year in enumerate([2017, 2018, 2019]):
-        frame = _four_regions().assign(year=np.int16(year))
-        frame["employment"] = frame["employment"] * (1 + offset) + np.where(
-            frame["industry_code"] == "A", offset * 3, 0
-        )
-        frames.append(frame)
-    more = _table([("R1", "C", 5, 5, 1), ("R3", "C", 5, 7, 2)], year=2018)
-    return pd.concat([*frames, more], ignore_index=True)
-
-
-def _write_by_year(employment: pd.DataFrame, path: Path) -> Path:
-    # One row group per year, region and industry dictionary-encoded as in the benchmark.
-    with pq.ParquetWriter(path, pa.Schema.from_pandas(employment, preserve_index=False)) as writer:
-        for _, part in employment.groupby("year"):
-            writer.write_table(pa.Table.from_pandas(part, preserve_index=False))
-    return path
-
-
-@pytest.fixture(scope="module")
-def client():
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        distributed.Client(cluster) as dask_client,
-    ):
-        yield dask_client
-
-
-def test_distributed_equals_pandas(client, tmp_path):
-    employment = _three_years()
-    expected = industry_concentration(employment)
-    from_file = industry_concentration_distributed(
-        _write_by_year(employment, tmp_path / "panel.parquet"), client
-    )
-    pd.testing.assert_frame_equal(from_file, expected, check_exact=False, rtol=1e-12)
-    # A hive-partitioned directory, and a dask frame whose partitions split the years.
-    employment.to_parquet(tmp_path / "by_year", partition_cols=["year"], index=False)
-    from_directory = industry_concentration_distributed(tmp_path / "by_year", client)
-    pd.testing.assert_frame_equal(from_directory, expected, check_exact=False, rtol=1e-12)
-    scattered = dd.from_pandas(employment.sample(frac=1.0, random_state=1), npartitions=3)
-    from_frame = industry_concentration_distributed(scattered, client)
-    pd.testing.assert_frame_equal(from_frame, expected, check_exact=False, rtol=1e-12)
-
-
-def test_by_year_from_parquet_with_size_classes(tmp_path):
-    # No client: the yearly tasks run in this process; size classes reach their year.
-    employment = _three_years()
-    size_classes = pd.DataFrame(
-        {
-            "region_id": ["R1", "R1", "R4"],
-            "industry_code": ["A", "A", "B"],
-            "year": [2018, 2018, 2019],
-            "size_class": ["n5_9", "n20_49", "n250_499"],
-            "establishments": [2, 1, 1],
-        }
-    )
-    expected = industry_concentration(employment, size_classes=size_classes)
-    assert set(expected["eg_h_method"]) == {H_EQUAL_PLANTS, H_MIXED}
-    got = industry_concentration_distributed(
-        _write_by_year(employment, tmp_path / "panel.parquet"), size_classes=size_classes
-    )
-    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
-
-
-def test_lq_by_year_equal_pandas(client, tmp_path):
-    employment = _three_years()
-    path = _write_by_year(employment, tmp_path / "panel.parquet")
-    expected_lq = location_quotients(employment)
-    lazy = location_quotients_by_year(path)
-    assert lazy.npartitions == 3
-    got = client.compute(lazy).result()
-    got = got.astype({"region_id": "str", "industry_code": "str"})
-    got = got.sort_values(["year", "region_id", "industry_code"], ignore_index=True)
-    pd.testing.assert_frame_equal(got, expected_lq, check_exact=False, rtol=1e-12)
-    level = location_quotients_by_year(path, denominator="level").compute()
-    expected_level = location_quotients(employment, denominator="level")
-    assert np.allclose(
-        level.sort_values(["year", "region_id", "industry_code"])["lq"], expected_level["lq"]
-    )
-
-
-def _with_public_sector(employment: pd.DataFrame) -> pd.DataFrame:
-    """The three years with a public-administration sector '92' in two regions."""
-    public = employment[employment["industry_code"] == "A"].head(4).copy()
-    public["industry_code"] = "92"
-    public["employment"] = public["employment"] + 7.0
-    return pd.concat([employment, public], ignore_index=True)
-
-
-@pytest.mark.parametrize(
-    ("denominator", "traded"),
-    [("all", ()), ("level", ()), ("private", ()), ("traded", ("A", "92"))],
-)
-def test_year_measures_equal_the_pandas_definitions(denominator, traded):
-    # year_measures is what the measure stage runs (one task per year, integer codes,
-    # bincounts); it must equal the pandas definitions of LQ and concentration.
-    employment = _with_public_sector(_three_years())
-    employment.loc[employment.index[2], "employment"] = np.nan  # a suppressed cell
-    expected_lq = location_quotients(employment, denominator, list(traded))
-    expected_concentration = industry_concentration(employment)
-    table = pa.Table.from_pandas(employment, preserve_index=False)
-    top_level = int(employment.loc[employment["industry_level"] > 0, "industry_level"].min())
-    quotients, concentration = [], []
-    for year in sorted(employment["year"].unique()):
-        part = table.filter(pa.compute.equal(table["year"], year)).combine_chunks()
-        part = part.set_column(0, "region_id", part["region_id"].dictionary_encode())
-        year_quotients, year_concentration = year_measures(
-            part, int(year), denominator, traded, top_level=top_level
-        )
-        quotients.append(year_quotients)
-        concentration.append(year_concentration)
-    got = pa.concat_tables(quotients).to_pandas()
-    expected_lq = expected_lq.astype({"region_id": "str", "industry_code": "str"})
-    assert got["lq"].notna().sum() >= 6  # some LQs are defined under every base
-    pd.testing.assert_frame_equal(got, expected_lq, check_exact=False, rtol=1e-12, atol=1e-12)
-    got_concentration = pd.concat(concentration, ignore_index=True).sort_values(
-        ["year", "industry_code"], ignore_index=True
-    )
-    pd.testing.assert_frame_equal(
-        got_concentration, expected_concentration, check_exact=False, rtol=1e-12
-    )
 
 
 # ---- real data ----------------------------------------------------------------------------

@@ -532,11 +532,13 @@ def test_local_by_group_split_by_variables_equals_one_call(cbp_subset, pnw_weigh
 
 
 def test_local_over_must_be_clusters_or_industries():
-    from pipeline.config import SpatialSettings
+    from dataclasses import replace
 
-    assert SpatialSettings(local_over="industries").local_over == "industries"
+    from pipeline.config import project_settings
+
+    assert replace(project_settings().spatial, local_over="industries").local_over == "industries"
     with pytest.raises(UserError, match="spatial.local_over"):
-        SpatialSettings(local_over="regions")
+        replace(project_settings().spatial, local_over="regions")
 
 
 # ----------------------------------------------------------------------------------------

@@ -229,7 +229,7 @@ def test_published_statements_detroit_and_hartford(published, estimated):
 
 
 def test_source_metrics_report_imputation_and_holdout(estimated):
-    from pipeline.config import ImputationHoldoutSettings
+    from pipeline.config import project_settings
     from pipeline.sources.registry import source_metrics
 
     metrics = source_metrics(
@@ -238,7 +238,7 @@ def test_source_metrics_report_imputation_and_holdout(estimated):
         None,
         estimated,
         {"estimate_unpublished": True},
-        ImputationHoldoutSettings(),
+        project_settings().imputation_holdout,
     )
     by_level = metrics["imputed_employment_by_level"]
     assert set(by_level) == {"2", "3", "4", "5", "6"}
@@ -246,5 +246,5 @@ def test_source_metrics_report_imputation_and_holdout(estimated):
     assert metrics["unpublished_holdout"]["all"]["median_ape"] < 0.18
     # Without the option (or without hold-out settings) there is no hold-out.
     assert "unpublished_holdout" not in source_metrics(
-        "cbp_cbsa", CBSA_FILE.parent, None, estimated, {}, ImputationHoldoutSettings()
+        "cbp_cbsa", CBSA_FILE.parent, None, estimated, {}, project_settings().imputation_holdout
     )
