@@ -239,6 +239,12 @@ def weights_table(graph: Graph) -> pd.DataFrame:
     return table.sort_values(["focal", "neighbor"], ignore_index=True)
 
 
+def isolates(weights: pd.DataFrame) -> list[str]:
+    """Regions of a weights table whose only entry is the zero-weight self-pair (no neighbour)."""
+    linked = set(weights.loc[weights["weight"] > 0, "focal"])
+    return sorted(set(weights["focal"]) - linked)
+
+
 def empty_weights() -> pd.DataFrame:
     """The weights table of a dataset without boundaries (no rows)."""
     return pd.DataFrame(

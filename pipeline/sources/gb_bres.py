@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import UserError
-from pipeline.sources.polygon_contiguity import polygon_contiguity, valid_polygons
+from pipeline.geography.boundaries import prepare_boundaries
+from pipeline.geography.contiguity import polygon_contiguity, weights_table
 from pipeline.sources.schema import IngestResult, canonical_employment, check_employment
 from pipeline.sources.section_totals import with_section_total
 
@@ -112,7 +113,7 @@ def nuts_regions(nuts: gpd.GeoDataFrame, region_ids: list[str] | pd.Index) -> gp
         geometry=chosen.geometry.to_numpy(),
         crs=nuts.crs,
     )
-    regions = valid_polygons(regions)
+    regions = prepare_boundaries(regions, "NUTS boundaries")
     return regions.sort_values("region_id", ignore_index=True)
 
 
@@ -133,4 +134,4 @@ def ingest_gb_bres(raw: Path) -> IngestResult:
         regions = nuts_regions(gpd.read_file(boundary_path), employment["region_id"].unique())
     except UserError as error:
         raise UserError(f"{boundary_path}: {error}") from error
-    return IngestResult(employment, regions, polygon_contiguity(regions))
+    return IngestResult(employment, regions, weights_table(polygon_contiguity(regions)))

@@ -70,8 +70,8 @@ import pyarrow.compute as pc
 
 from pipeline.errors import UserError
 from pipeline.geography.boundaries import read_boundaries
+from pipeline.geography.contiguity import empty_weights, polygon_contiguity, weights_table
 from pipeline.sources.inspection import inspect_employment
-from pipeline.sources.polygon_contiguity import polygon_contiguity
 from pipeline.sources.raw_schema import InputWarning, raise_first_error
 from pipeline.sources.raw_table import is_parquet
 from pipeline.sources.schema import EMPLOYMENT_COLUMNS, WGS84, IngestResult
@@ -178,7 +178,7 @@ def ingest_generic(
         employment without the region-years whose total is zero or unknown; regions with one
         row per region of the table (name '<id> (boundary unknown)' and a null geometry when
         the boundaries lack it); queen contiguity weights between the regions that have a
-        geometry (:func:`pipeline.sources.polygon_contiguity.polygon_contiguity`).
+        geometry (:func:`pipeline.geography.contiguity.polygon_contiguity`).
     """
     kept, _dropped = drop_zero_total_regions(employment)
     regions, weights = _regions_and_weights(sorted(employment["region_id"].unique()), boundaries)
@@ -202,16 +202,7 @@ def _regions_and_weights(
     regions.loc[unknown, "name"] = regions.loc[unknown, "region_id"] + " (boundary unknown)"
     regions = gpd.GeoDataFrame(regions, geometry="geometry", crs=WGS84)
     placed = regions[regions.geometry.notna() & ~regions.geometry.is_empty]
-    if placed.empty:
-        weights = pd.DataFrame(
-            {
-                "focal": pd.Series([], dtype="str"),
-                "neighbor": pd.Series([], dtype="str"),
-                "weight": pd.Series([], dtype="float64"),
-            }
-        )
-    else:
-        weights = polygon_contiguity(placed)
+    weights = empty_weights() if placed.empty else weights_table(polygon_contiguity(placed))
     return regions[["region_id", "name", "geometry"]], weights
 
 

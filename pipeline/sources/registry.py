@@ -20,6 +20,7 @@ import pandas as pd
 
 from pipeline.errors import UserError
 from pipeline.geography.boundaries import read_boundaries
+from pipeline.geography.contiguity import adjacency_graph, merged_contiguity, weights_table
 from pipeline.sources import cbsa_vintages, us_counties, us_geography
 from pipeline.sources.cbp_files import read_cbp_county_file
 from pipeline.sources.eurostat import ingest_eurostat_files
@@ -70,12 +71,13 @@ def ingest_cbp_cbsa(raw: Path, estimate_unpublished: bool = False, **unpublished
         delineation = cbsa_vintages.delineation_as_tabulated(delineation, changes, region_ids)
     regions = us_geography.cbsa_regions(region_ids, counties, delineation)
     adjacency = pd.read_csv(_need(raw, "county_adjacency_2023.csv"), dtype=str)
-    county_pairs = us_geography.county_neighbours(adjacency, counties)
     county_to_region = delineation.rename(columns={"cbsa_code": "region_id"})[
         ["county_fips", "region_id"]
     ]
     known = regions.loc[regions.geometry.notna(), "region_id"]
-    weights = us_geography.region_contiguity(county_pairs, county_to_region, known)
+    weights = weights_table(
+        merged_contiguity(adjacency_graph(adjacency, counties), county_to_region, known)
+    )
     return IngestResult(employment, regions, weights)
 
 

@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import UserError
-from pipeline.sources.polygon_contiguity import polygon_contiguity, valid_polygons
+from pipeline.geography.boundaries import prepare_boundaries
+from pipeline.geography.contiguity import polygon_contiguity, weights_table
 from pipeline.sources.schema import (
     IngestResult,
     canonical_employment,
@@ -159,7 +160,9 @@ def subject_regions(subjects: gpd.GeoDataFrame, codes: pd.Series) -> gpd.GeoData
         geometry=subjects.geometry.to_numpy(),
         crs=subjects.crs,
     )
-    return valid_polygons(regions).sort_values("region_id", ignore_index=True)
+    return prepare_boundaries(regions, "subject boundaries").sort_values(
+        "region_id", ignore_index=True
+    )
 
 
 def ingest_ru_shipments(raw: Path) -> IngestResult:
@@ -191,4 +194,4 @@ def ingest_ru_shipments(raw: Path) -> IngestResult:
             f"{paths[ROSSTAT_FILE]}: no shipments rows for polygon {without_data[0]}; "
             "its geojson_name must be filled"
         )
-    return IngestResult(employment, regions, polygon_contiguity(regions))
+    return IngestResult(employment, regions, weights_table(polygon_contiguity(regions)))

@@ -38,7 +38,7 @@ What the reader does, and why:
   2017 against 1,572 reported in 2018, because its gold mines are withheld too. A county
   with no reported total in any year keeps a null, 'suppressed' total.
 * **Contiguity** comes from the Census adjacency file through
-  :func:`pipeline.sources.us_geography.county_neighbours`; counties that file does not list
+  :func:`pipeline.geography.contiguity.adjacency_graph`; counties that file does not list
   (Connecticut's old counties and 02261, replaced by 2023) take queen contiguity from the
   polygons (96 adjacency-file pairs, mostly across water, are not polygon-contiguous,
   and 30 polygon touches are not in the file, of 10,646 pairs). Weights are restricted to
@@ -58,7 +58,8 @@ import pyarrow.parquet as pq
 
 from pipeline.classifications.codes import TOTAL_CODE
 from pipeline.errors import UserError
-from pipeline.sources import us_geography
+from pipeline.geography.boundaries import repair_polygons
+from pipeline.geography.contiguity import adjacency_graph, merged_contiguity, weights_table
 from pipeline.sources.schema import (
     IngestResult,
     canonical_employment,
@@ -240,7 +241,7 @@ def read_county_boundaries(path: Path) -> gpd.GeoDataFrame:
         county_fips (5-digit string), geometry. The file carries no CRS (TopoJSON
         coordinates are lon/lat), so EPSG:4326 is set after checking that the coordinates
         lie within lon/lat bounds. Invalid polygons (22 in the 2017 10m file, from
-        quantisation) are repaired with ``make_valid(method="structure")``, which keeps
+        quantisation) are repaired (:func:`pipeline.geography.boundaries.repair_polygons`), which keeps
         them polygonal; an empty polygon becomes a null geometry.
     """
     try:
@@ -268,12 +269,7 @@ def read_county_boundaries(path: Path) -> gpd.GeoDataFrame:
     )
     # us-atlas stores a county too small for its resolution (51610 Falls Church) as empty.
     boundaries.loc[boundaries.geometry.is_empty, "geometry"] = None
-    invalid = boundaries.geometry.notna() & ~boundaries.geometry.is_valid
-    if invalid.any():
-        boundaries.loc[invalid, "geometry"] = boundaries.geometry[invalid].make_valid(
-            method="structure", keep_collapsed=False
-        )
-    return boundaries
+    return boundaries.set_geometry(repair_polygons(boundaries.geometry))
 
 
 def county_regions(names: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -314,9 +310,8 @@ def county_contiguity(
     """
     wanted = pd.Index(sorted(set(region_ids)), dtype=str)
     present = boundaries[boundaries["county_fips"].isin(wanted) & boundaries.geometry.notna()]
-    county_pairs = us_geography.county_neighbours(adjacency, present)
     identity = pd.DataFrame({"county_fips": wanted, "region_id": wanted})
-    return us_geography.region_contiguity(county_pairs, identity, wanted)
+    return weights_table(merged_contiguity(adjacency_graph(adjacency, present), identity, wanted))
 
 
 def estimate_county_cells(

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from pipeline.errors import UserError
+from pipeline.geography.boundaries import repair_polygons
 
 WGS84 = "EPSG:4326"
 
@@ -77,7 +77,7 @@ def cbsa_regions(
     regions["csa_code"] = regions["region_id"].map(cbsa_csa_codes(delineation)).astype("str")
     regions["region_type"] = regions["region_id"].map(cbsa_types(delineation)).astype("str")
     result = gpd.GeoDataFrame(regions, geometry="geometry", crs=counties.crs)
-    result["geometry"] = result.geometry.make_valid()
+    result["geometry"] = repair_polygons(result.geometry)  # a union of counties can be invalid
     return result[["region_id", "name", "n_counties", "csa_code", "region_type", "geometry"]]
 
 
@@ -104,73 +104,3 @@ def cbsa_csa_codes(delineation: pd.DataFrame) -> pd.Series:
         return pd.Series(dtype="str")
     pairs = delineation[["cbsa_code", "csa_code"]].dropna().drop_duplicates("cbsa_code")
     return pairs.set_index("cbsa_code")["csa_code"].astype(str)
-
-
-def county_neighbours(adjacency: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.DataFrame:
-    """County pairs (county_fips, neighbor_fips) that share a boundary or a point.
-
-    Pairs come from the Census adjacency file; counties it does not list (for example
-    Connecticut's old counties in the 2023 file) take their neighbours from the polygons
-    (queen contiguity: shared boundary point).
-    """
-    pairs = adjacency[["county_fips", "neighbor_fips"]].astype(str)
-    unlisted = counties[~counties["county_fips"].isin(pairs["county_fips"])]
-    if len(unlisted):
-        candidates = gpd.sjoin(unlisted, counties, predicate="intersects", how="inner")
-        geometric = pd.DataFrame(
-            {
-                "county_fips": candidates["county_fips_left"].to_numpy(),
-                "neighbor_fips": candidates["county_fips_right"].to_numpy(),
-            }
-        )
-        reverse = geometric.rename(
-            columns={"county_fips": "neighbor_fips", "neighbor_fips": "county_fips"}
-        )
-        pairs = pd.concat([pairs, geometric, reverse], ignore_index=True)
-    pairs = pairs[pairs["county_fips"] != pairs["neighbor_fips"]]
-    return pairs.drop_duplicates(ignore_index=True)
-
-
-def region_contiguity(
-    county_pairs: pd.DataFrame,
-    county_to_region: pd.DataFrame,
-    region_ids: pd.Index | list[str],
-) -> pd.DataFrame:
-    """Binary contiguity between regions made of whole counties.
-
-    Two regions are neighbours when a county of one touches a county of the other.
-
-    Parameters
-    ----------
-    county_pairs : DataFrame
-        county_fips, neighbor_fips.
-    county_to_region : DataFrame
-        county_fips, region_id.
-    region_ids : sequence of str
-        Every region to include; a region with no neighbour is kept as libpysal's isolate
-        convention, a self-pair with weight 0.
-
-    Returns
-    -------
-    DataFrame
-        focal, neighbor, weight (1.0 for neighbours, 0.0 for isolates), sorted, symmetric.
-    """
-    lookup = county_to_region.set_index("county_fips")["region_id"]
-    focal = county_pairs["county_fips"].map(lookup)
-    neighbor = county_pairs["neighbor_fips"].map(lookup)
-    pairs = pd.DataFrame({"focal": focal, "neighbor": neighbor}).dropna()
-    pairs = pairs[pairs["focal"] != pairs["neighbor"]]
-    both_ways = pd.concat(
-        [pairs, pairs.rename(columns={"focal": "neighbor", "neighbor": "focal"})], ignore_index=True
-    )
-    wanted = pd.Index(sorted(set(region_ids)), dtype=str)
-    both_ways = both_ways[both_ways["focal"].isin(wanted) & both_ways["neighbor"].isin(wanted)]
-    both_ways = both_ways.drop_duplicates().assign(weight=1.0)
-    isolates = wanted.difference(pd.Index(both_ways["focal"].unique()))
-    isolated = pd.DataFrame(
-        {"focal": isolates, "neighbor": isolates, "weight": np.zeros(len(isolates))}
-    )
-    weights = pd.concat([both_ways, isolated], ignore_index=True)
-    weights["focal"] = weights["focal"].astype(str)
-    weights["neighbor"] = weights["neighbor"].astype(str)
-    return weights.sort_values(["focal", "neighbor"], ignore_index=True)

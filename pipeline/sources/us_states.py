@@ -18,7 +18,9 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.errors import UserError
-from pipeline.sources.us_geography import WGS84, region_contiguity
+from pipeline.geography.boundaries import repair_polygons
+from pipeline.geography.contiguity import adjacency_graph, merged_contiguity, weights_table
+from pipeline.sources.us_geography import WGS84
 
 # FIPS PUB 5-2 / Census ANSI state codes: the 50 states and the District of Columbia.
 STATE_NAMES = {
@@ -115,7 +117,7 @@ def state_regions(counties: gpd.GeoDataFrame, region_ids: pd.Index | list[str]) 
     )
     regions["n_counties"] = regions["n_counties"].fillna(0).astype("int32")
     result = gpd.GeoDataFrame(regions, geometry="geometry", crs=counties.crs or WGS84)
-    result["geometry"] = result.geometry.make_valid()
+    result["geometry"] = repair_polygons(result.geometry)  # a union of counties can be invalid
     return result[["region_id", "name", "n_counties", "geometry"]]
 
 
@@ -135,18 +137,12 @@ def state_contiguity(adjacency: pd.DataFrame, region_ids: pd.Index | list[str]) 
     DataFrame
         focal, neighbor, weight (1.0 for neighbours, 0.0 for isolates), sorted, symmetric.
     """
-    missing = {"county_fips", "neighbor_fips"} - set(adjacency.columns)
-    if missing:
-        raise UserError(
-            f"county adjacency: missing column(s) {', '.join(sorted(missing))}; "
-            "use the Census county adjacency file"
-        )
-    pairs = adjacency[["county_fips", "neighbor_fips"]].astype(str)
-    listed = pd.Index(pd.concat([pairs["county_fips"], pairs["neighbor_fips"]]).unique())
+    graph = adjacency_graph(adjacency)
+    listed = pd.Index(graph.unique_ids.astype(str))
     county_to_state = pd.DataFrame(
         {"county_fips": listed, "region_id": state_of_county(pd.Series(listed)).to_numpy()}
     )
-    return region_contiguity(pairs, county_to_state, region_ids)
+    return weights_table(merged_contiguity(graph, county_to_state, region_ids))
 
 
 def read_adjacency(path: Path) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from scipy import stats
 from shapely.geometry import box
 
 from pipeline.errors import UserError
+from pipeline.geography.contiguity import adjacency_graph, merged_contiguity, weights_table
 from pipeline.measures import spatial
 from pipeline.measures.spatial import (
     global_moran,
@@ -23,7 +24,6 @@ from pipeline.measures.spatial import (
     moran_by_group,
 )
 from pipeline.measures.specialization import location_quotients
-from pipeline.sources.us_geography import region_contiguity
 
 RAW_US = Path(__file__).resolve().parents[2] / "data" / "raw" / "us"
 LINE_IDS = ["a", "b", "c", "d"]
@@ -558,8 +558,8 @@ def pnw_weights(pnw_regions) -> pd.DataFrame:
     county_to_region = delineation[["county_fips", "cbsa_code"]].rename(
         columns={"cbsa_code": "region_id"}
     )
-    return region_contiguity(
-        adjacency[["county_fips", "neighbor_fips"]], county_to_region, pnw_regions
+    return weights_table(
+        merged_contiguity(adjacency_graph(adjacency), county_to_region, pnw_regions)
     )
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import UserError
+from pipeline.geography.contiguity import isolates
 from pipeline.sources.gb_bres import (
     BOUNDARY_FILE,
     BRES_FILE,
@@ -14,7 +15,6 @@ from pipeline.sources.gb_bres import (
     ingest_gb_bres,
     nuts_regions,
 )
-from pipeline.sources.polygon_contiguity import isolates
 from pipeline.sources.schema import check_employment
 
 RAW_GB = Path(__file__).resolve().parents[2] / "data" / "raw" / "gb"

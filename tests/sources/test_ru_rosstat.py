@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import UserError
-from pipeline.sources.polygon_contiguity import isolates
+from pipeline.geography.contiguity import isolates
 from pipeline.sources.ru_rosstat import (
     CODES_FILE,
     ROSSTAT_FILE,

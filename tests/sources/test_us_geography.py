@@ -6,13 +6,13 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import box
 
-from pipeline.sources.us_geography import (
-    cbsa_csa_codes,
-    cbsa_regions,
-    cbsa_types,
-    county_neighbours,
-    region_contiguity,
+from pipeline.geography.contiguity import (
+    adjacency_graph,
+    contiguity_graph,
+    merged_contiguity,
+    weights_table,
 )
+from pipeline.sources.us_geography import cbsa_csa_codes, cbsa_regions, cbsa_types
 
 
 def _counties():
@@ -41,7 +41,8 @@ def test_region_contiguity_from_counties():
             "region_id": ["A", "A", "B", "C", "D"],
         }
     )
-    weights = region_contiguity(pairs, county_to_region, ["A", "B", "C", "D"])
+    counties = contiguity_graph(pairs["county_fips"], pairs["neighbor_fips"], pairs.stack())
+    weights = weights_table(merged_contiguity(counties, county_to_region, ["A", "B", "C", "D"]))
     edges = set(
         zip(
             weights.loc[weights["weight"] > 0, "focal"],
@@ -57,8 +58,9 @@ def test_region_contiguity_from_counties():
 def test_counties_missing_from_adjacency_file_use_geometry():
     counties = _counties()
     listed = pd.DataFrame({"county_fips": ["01001", "01003"], "neighbor_fips": ["01003", "01001"]})
-    pairs = county_neighbours(listed, counties)
-    found = set(zip(pairs["county_fips"], pairs["neighbor_fips"], strict=True))
+    pairs = weights_table(adjacency_graph(listed, counties))
+    pairs = pairs[pairs["weight"] > 0]
+    found = set(zip(pairs["focal"], pairs["neighbor"], strict=True))
     assert (
         ("01005", "01007") in found and ("01007", "01005") in found and ("01003", "01005") in found
     )
