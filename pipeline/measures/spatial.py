@@ -43,11 +43,11 @@ from scipy import sparse as sp_sparse
 from scipy import stats
 
 from pipeline.errors import UserError
+from pipeline.geography import contiguity
 from pipeline.progress import tracked
 
 T = TypeVar("T")
 
-WEIGHT_COLUMNS = ["focal", "neighbor", "weight"]
 MISSING_POLICIES = ("drop", "raise")
 # esda's PySAL quadrant scheme for Moran_Local.q (geoda_quads=False).
 QUADRANT_LABELS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
@@ -85,8 +85,9 @@ def graph_from_weights(weights: pd.DataFrame, region_ids: Iterable[str]) -> Grap
     Notes
     -----
     Row standardisation, w_ij / sum_j w_ij, is esda's default transformation for Moran's I
-    (Anselin 1995, Eq. 7). Self-pairs with a positive weight are ignored (contiguity has
-    no self-links).
+    (Anselin 1995, Eq. 7), of the binary contiguity Graph that
+    :func:`pipeline.geography.contiguity.graph_from_weights` builds (any positive weight is
+    a link; self-pairs are ignored: contiguity has no self-links).
 
     Examples
     --------
@@ -97,56 +98,15 @@ def graph_from_weights(weights: pd.DataFrame, region_ids: Iterable[str]) -> Grap
     >>> graph.unique_ids.tolist(), graph.isolates.tolist()
     (['A', 'B', 'D'], ['D'])
     """
-    absent = [column for column in WEIGHT_COLUMNS if column not in weights.columns]
-    if absent:
-        raise UserError(
-            f"spatial weights: missing column(s) {', '.join(absent)}; "
-            "expected focal, neighbor, weight"
-        )
-    focal = weights["focal"].astype(str)
-    neighbor = weights["neighbor"].astype(str)
-    weight = pd.to_numeric(weights["weight"], errors="coerce").astype("float64")
-    invalid = weight.isna() | (weight < 0)
-    if invalid.any():
-        row = int(np.flatnonzero(invalid.to_numpy())[0])
-        raise UserError(
-            f"spatial weights: column 'weight' is missing or negative at row {row}; "
-            "weights must be numbers >= 0"
-        )
-    wanted = pd.Index(pd.unique(pd.Series(list(region_ids), dtype=str)))
-    region_order = sorted(wanted.intersection(pd.Index(focal.unique())))
+    published = contiguity.graph_from_weights(weights)  # checks columns and weights
+    wanted = {str(region) for region in region_ids}
+    region_order = sorted(wanted.intersection(published.unique_ids.astype(str)))
     if not region_order:
         raise UserError(
             "spatial weights: none of the regions appear in column 'focal'; "
             "check that the weights belong to the same dataset as the regions"
         )
-    keep = (
-        focal.isin(region_order) & neighbor.isin(region_order) & (focal != neighbor) & (weight > 0)
-    )
-    edges = pd.DataFrame(
-        {"focal": focal[keep], "neighbor": neighbor[keep], "weight": weight[keep]}
-    ).drop_duplicates()
-    duplicated = edges.duplicated(["focal", "neighbor"])
-    if duplicated.any():
-        pair = edges.loc[duplicated, ["focal", "neighbor"]].iloc[0]
-        raise UserError(
-            f"spatial weights: pair ({pair['focal']}, {pair['neighbor']}) has two different "
-            "weights; keep one row per pair"
-        )
-    isolates = pd.Index(region_order).difference(pd.Index(edges["focal"].unique()))
-    self_pairs = pd.DataFrame(
-        {"focal": isolates, "neighbor": isolates, "weight": np.zeros(len(isolates))}
-    )
-    table = pd.concat([edges, self_pairs], ignore_index=True).sort_values(
-        ["focal", "neighbor"], ignore_index=True
-    )
-    # libpysal rejects pandas' str arrays ("cannot contain missing values"): pass objects.
-    graph = Graph.from_arrays(
-        table["focal"].to_numpy(dtype=object),
-        table["neighbor"].to_numpy(dtype=object),
-        table["weight"].to_numpy(dtype="float64"),
-    )
-    return graph.transform("r")
+    return contiguity.graph_from_weights(weights, region_order).transform("r")
 
 
 def global_moran(
