@@ -30,6 +30,7 @@ import pandera.pandas as pa
 from pandera.engines.geopandas_engine import Geometry
 
 from pipeline.errors import UserError
+from pipeline.measures.change import LQ_CLASSES, TRANSITIONS
 from pipeline.sources.schema import EMPLOYMENT_SCHEMA, WGS84
 
 MEASURE_UNIT = "{dataset.unit}"
@@ -41,18 +42,6 @@ QUADRANTS = ("HH", "HL", "LH", "LL", "ns")
 LABELS = ("technology", "industrial-production", "other")
 CLUSTER_TYPES = ("traded", "local")
 SELECTED_BY = ("strong", "stars", "stars+strong")
-LQ_CLASSES = (
-    "emerging",
-    "declining",
-    "specialised-rising",
-    "specialised-stable",
-    "specialised-falling",
-    "unspecialised-rising",
-    "unspecialised-stable",
-    "unspecialised-falling",
-    "not-comparable",
-)
-TRANSITIONS = ("entry", "exit", "persistent")
 H_METHODS = ("equal_plants_in_cell", "size_class_midpoints", "mixed")
 
 _SHARE = pa.Check.in_range(0.0, 1.0)

@@ -66,7 +66,7 @@ from pipeline.sources.generic import zero_total_region_years
 from pipeline.sources.inspection import inspect_employment
 from pipeline.sources.raw_schema import CODES_LISTED, Problem, raise_first_error
 from pipeline.sources.raw_table import is_parquet, read_raw_table
-from pipeline.sources.typed_parquet import NeedsTextPath, TypedScan, typed_columns
+from pipeline.sources.typed_parquet import NeedsTextPath, open_typed_scan, typed_columns
 
 DEFAULT_TOTAL_TOLERANCE = 0.01
 # A classification is taken from the codes alone when it knows at least this share of the
@@ -768,13 +768,10 @@ def _typed_findings(
 ):
     """(check, findings) of a typed Parquet file read one year at a time, or None when the
     file is not typed Parquet or shows a problem the text path must word."""
-    if not (path.is_file() and path.stat().st_size and is_parquet(path)):
-        return None
-    columns = typed_columns(path)
-    if columns is None:
+    scan = open_typed_scan(path, classification, hierarchy, classifications_dir)
+    if scan is None:
         return None
     try:
-        scan = TypedScan(path, columns, classification, hierarchy, classifications_dir)
         findings = YearFindings(scan.classification, scan.hierarchy, tolerance, classifications_dir)
         for year_table in scan.years():
             findings.add(year_table)

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from pipeline.errors import UserError
 from pipeline.measures.coding import (
+    PANEL_COLUMNS,
     CodedYear,
     IndustryRows,
     PanelCodes,
@@ -51,14 +52,7 @@ MAX_LEVEL = 6  # deepest industry_level of the canonical table
 
 # The columns of an LQ table: the cell's keys and counts (as in the employment table),
 # then the base e_r and the two LQs.
-LQ_CELL_COLUMNS = [
-    "region_id",
-    "industry_code",
-    "industry_level",
-    "year",
-    "employment",
-    "establishments",
-]
+LQ_CELL_COLUMNS = PANEL_COLUMNS
 LQ_META = pd.DataFrame(
     {
         "region_id": pd.Series(dtype="str"),

@@ -73,9 +73,8 @@ from pipeline.geography.boundaries import read_boundaries
 from pipeline.geography.contiguity import empty_weights, polygon_contiguity, weights_table
 from pipeline.sources.inspection import inspect_employment
 from pipeline.sources.raw_schema import InputWarning, raise_first_error
-from pipeline.sources.raw_table import is_parquet
 from pipeline.sources.schema import EMPLOYMENT_COLUMNS, WGS84, IngestResult
-from pipeline.sources.typed_parquet import NeedsTextPath, TypedScan, typed_columns
+from pipeline.sources.typed_parquet import NeedsTextPath, TypedScan, open_typed_scan
 
 
 def read_generic(
@@ -297,17 +296,8 @@ def stream_generic(
         None when the file is not Parquet with typed schema columns, or when its first
         look already needs the text path (then call :func:`read_generic`).
     """
-    path = Path(path)
-    if not (path.is_file() and path.stat().st_size and is_parquet(path)):
-        return None
-    columns = typed_columns(path)
-    if columns is None:
-        return None
-    try:
-        scan = TypedScan(path, columns, classification, hierarchy, classifications_dir)
-    except NeedsTextPath:
-        return None
-    return EmploymentYears(scan, drop_zero_totals=drop_zero_totals)
+    scan = open_typed_scan(Path(path), classification, hierarchy, classifications_dir)
+    return None if scan is None else EmploymentYears(scan, drop_zero_totals=drop_zero_totals)
 
 
 def ingest_generic_years(

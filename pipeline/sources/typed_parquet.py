@@ -32,7 +32,7 @@ from pipeline.sources.raw_schema import (
     ignored_column_warnings,
     rows_phrase,
 )
-from pipeline.sources.raw_table import normalised_header
+from pipeline.sources.raw_table import is_parquet, normalised_header
 from pipeline.sources.schema import EMPLOYMENT_COLUMNS, EMPLOYMENT_FLAGS
 
 _CODE_TYPES = (pyarrow.types.is_string, pyarrow.types.is_large_string)
@@ -440,3 +440,23 @@ def _label_rank(labels: np.ndarray) -> np.ndarray:
     rank = np.empty(len(labels), dtype=np.int64)
     rank[np.argsort(labels, kind="stable")] = np.arange(len(labels))
     return rank
+
+
+def open_typed_scan(
+    path: Path,
+    classification: str | None,
+    hierarchy: str | Path | pd.DataFrame | None,
+    classifications_dir: Path | None,
+) -> TypedScan | None:
+    """A :class:`TypedScan` of ``path``, or None when it is not a non-empty Parquet file with
+    typed schema columns, or its first look already needs the text path."""
+    path = Path(path)
+    if not (path.is_file() and path.stat().st_size and is_parquet(path)):
+        return None
+    columns = typed_columns(path)
+    if columns is None:
+        return None
+    try:
+        return TypedScan(path, columns, classification, hierarchy, classifications_dir)
+    except NeedsTextPath:
+        return None
