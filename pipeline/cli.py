@@ -6,6 +6,7 @@ User errors print one line and exit with code 2 (``--debug`` shows the traceback
 from __future__ import annotations
 
 import difflib
+import errno
 import json
 import os
 import shutil
@@ -463,6 +464,8 @@ class _Tables:
         from pipeline.config import PROJECT_ROOT
 
         self.dataset = dataset
+        if not dataset.strip() or Path(dataset).name != dataset or dataset in (".", ".."):
+            raise UserError(f"--dataset '{dataset}': not a dataset name (e.g. us_cbsa_2019)")
         if data_root == DEFAULT_DATA and not (data_root / "processed").is_dir():
             # Outside the checkout (no data/processed here): the checkout's tables answer.
             data_root = PROJECT_ROOT / DEFAULT_DATA
@@ -509,6 +512,16 @@ class _Tables:
     def region_names(self) -> pd.Series:
         regions = self.read("regions.parquet")
         return pd.Series(regions["name"].astype(str).to_numpy(), index=regions["region_id"])
+
+    def region_aliases(self) -> pd.Series | None:
+        """Other names of the regions (``name_*`` columns, e.g. the Russian ``name_ru``)."""
+        regions = self.read("regions.parquet")
+        columns = [column for column in regions.columns if str(column).startswith("name_")]
+        if not columns:
+            return None
+        return pd.concat(
+            pd.Series(regions[column].to_numpy(), index=regions["region_id"]) for column in columns
+        )
 
     def base_year(self) -> int | None:
         if self.dataset in self.settings.datasets:
@@ -630,7 +643,8 @@ def _resolve_region(tables: _Tables, query: str):
 
     quotients = read_quotients(lq_dataset_path(tables.processed))
     size = quotients.groupby("region_id")["region_employment"].max()
-    return find_code(query, tables.region_names(), "region", size), quotients
+    names, aliases = tables.region_names(), tables.region_aliases()
+    return find_code(query, names, "region", size, aliases), quotients
 
 
 @app.command()
@@ -900,7 +914,9 @@ def _top_regional_clusters(
     if largest.empty:
         typer.echo(f"no regional clusters labelled {which} in {tables.dataset} {used_year}")
         return
-    first = largest["regions"].str.split("; ").str[0]
+    from pipeline.maps import short_place_name
+
+    first = largest["regions"].str.split("; ").str[0].map(short_place_name)  # Seattle, WA
     more = largest["n_regions"].astype(int) - 1
     largest = largest.assign(
         label=_marked_labels(largest),
@@ -974,7 +990,18 @@ def related(
         )
         return
     if result.empty:
-        typer.echo(f"{kind} {match.code} {match.name}: no related {kind} listed in {source}")
+        hint = ""
+        if kind == "industry":
+            covered = pd.Index(relatedness["industry_code"].astype(str).unique())
+            finer = sorted(covered[covered.str.startswith(match.code)])
+            levels = sorted({len(code) for code in covered})
+            hint = (
+                f"; it relates {len(covered):,} industries of {'/'.join(map(str, levels))} digits"
+            )
+            if finer:
+                more = f" (+{len(finer) - 6} more)" if len(finer) > 6 else ""
+                hint += f"; those within {match.code}: {', '.join(finer[:6])}{more}"
+        typer.echo(f"{kind} {match.code} {match.name}: no related {kind} listed in {source}{hint}")
         return
     _print_table(
         f"Related to {kind} {match.code} {match.name} ({source})",
@@ -1003,6 +1030,35 @@ NO_ARGS = (click.exceptions.NoArgsIsHelpError, typer_click_exceptions.NoArgsIsHe
 ABORTS = (click.exceptions.Abort, typer.Abort)
 
 
+PYDANTIC_WORDING = {  # typer's validation message -> said of the value typed
+    "Input should be a valid integer, unable to parse string as an integer": "is not a whole number",
+    "Input should be a valid number, unable to parse string as a number": "is not a number",
+}
+
+
+def _with_typed_value(message: str, error: Exception, arguments: list[str]) -> str:
+    """Name the value the user typed in typer's "Input should be ..." messages.
+
+    ``Invalid value for '--year': Input should be a valid integer, ...`` becomes
+    ``Invalid value for '--year': 'abc' is not a whole number``.
+    """
+    detail = getattr(error, "message", "")
+    options = getattr(getattr(error, "param", None), "opts", None) or []
+    if not detail.startswith("Input should be") or detail not in message:
+        return message
+    typed = None
+    for position, word in enumerate(arguments):
+        name, equals, value = word.partition("=")
+        if name in options:  # --year abc, --year=abc
+            typed = value if equals else next(iter(arguments[position + 1 :]), None)
+        elif any(len(option) == 2 and word.startswith(option) for option in options):
+            typed = word[2:]  # -n0
+    if typed is None:
+        return message
+    wording = PYDANTIC_WORDING.get(detail, detail.replace("Input should", "should", 1))
+    return message.replace(detail, f"'{typed}' {wording}")
+
+
 def usage_message(error: Exception, arguments: list[str] | None = None) -> str:
     """One line for a usage error: what is wrong, a 'did you mean', and where help is.
 
@@ -1011,6 +1067,7 @@ def usage_message(error: Exception, arguments: list[str] | None = None) -> str:
     """
     message = error.format_message() if hasattr(error, "format_message") else str(error)
     message = " ".join(message.split())
+    message = _with_typed_value(message, error, arguments or [])
     context = getattr(error, "ctx", None)
     command = getattr(context, "command", None)
     commands = getattr(command, "commands", None)
@@ -1039,8 +1096,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``regclust`` console script; returns the exit status.
 
     0 success; 2 a user error or a usage error (one line on stderr, never a traceback;
-    ``--debug`` adds the traceback of a user error); 1 an unexpected failure (traceback);
-    130 interrupted.
+    ``--debug`` adds the traceback of a user error); 1 an unexpected failure (traceback;
+    one line for a full disk); 130 interrupted.
     """
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     warnings.showwarning = _one_line_warning
@@ -1068,6 +1125,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except ABORTS:
         print("regclust: aborted", file=sys.stderr)
+        return 1
+    except OSError as error:  # a full disk is no bug of regclust: one line, like a user error
+        if debug or error.errno != errno.ENOSPC:
+            raise
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"regclust: error: no space left on the device{where}; free some", file=sys.stderr)
         return 1
     except (typer.Exit, click.exceptions.Exit, SystemExit) as stop:
         return int(getattr(stop, "exit_code", getattr(stop, "code", 0)) or 0)

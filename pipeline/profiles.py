@@ -11,6 +11,7 @@
 * :func:`related_clusters` - the clusters related to a cluster (US Cluster Mapping related
   clusters, Delgado, Porter & Stern 2016), or the industries related to an industry when an
   industry relatedness table exists.
+* :func:`compare_definitions` - how the derived clusters split and join the benchmark ones.
 
 Every function takes and returns DataFrames (the CLI reads the tables and formats the
 results), so the same calls work in a notebook.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,8 +43,19 @@ class Match:
     others: tuple[str, ...] = ()
 
 
+ABBREVIATIONS = {"saint": "st", "sainte": "ste"}  # as official names spell them (St. Louis)
+
+
 def _normalised(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w]+", " ", str(text).lower())).strip()
+    """Lower case, accents and punctuation dropped, "saint" as "st".
+
+    >>> _normalised("Cañon City, CO"), _normalised("Saint Louis")
+    ('canon city co', 'st louis')
+    """
+    folded = unicodedata.normalize("NFKD", str(text).lower())
+    folded = "".join(char for char in folded if not unicodedata.combining(char))
+    words = re.sub(r"[^\w]+", " ", folded).split()
+    return " ".join(ABBREVIATIONS.get(word, word) for word in words)
 
 
 def find_code(
@@ -50,6 +63,7 @@ def find_code(
     names: pd.Series,
     what: str,
     weight: pd.Series | None = None,
+    aliases: pd.Series | None = None,
 ) -> Match:
     """Resolve ``query`` (a code or a name) among ``names`` (code -> name).
 
@@ -68,6 +82,9 @@ def find_code(
         What the codes are ("region", "cluster", ...), for the error message.
     weight : Series, optional
         Tie-breaker indexed by code; larger first.
+    aliases : Series, optional
+        Other names of the codes, indexed by code (e.g. ``name_ru``, the Russian names of
+        the Russian subjects); matched like ``names``, reported by their ``names`` entry.
 
     Returns
     -------
@@ -93,31 +110,43 @@ def find_code(
     wanted = _normalised(query)
     if not wanted:
         raise UserError(f"no {what} given; pass a {what} code or name")
-    normalised = names.map(_normalised)
+    searched = names  # code -> every name it answers to (a code repeats with aliases)
+    if aliases is not None:
+        other = aliases.dropna().astype(str)
+        other = pd.Series(other.to_numpy(), index=other.index.astype(str))
+        searched = pd.concat([names, other[other.index.isin(codes) & (other != "")]])
+    normalised = searched.map(_normalised)
     for matches in (
         normalised == wanted,
         normalised.str.contains(rf"\b{re.escape(wanted)}\b", regex=True),
         normalised.str.contains(wanted, regex=False),
     ):
         if matches.any():
-            found = names[matches]
+            found = pd.Index(searched.index[matches.to_numpy()]).unique()
             if weight is not None:
-                order = weight.reindex(found.index).fillna(-np.inf).sort_values(ascending=False)
-                found = found[order.index]
-            return Match(found.index[0], found.iloc[0], tuple(found.index[1:]))
-    raise UserError(_unknown_message(query, names, what))
+                order = weight.reindex(found).fillna(-np.inf).sort_values(ascending=False)
+                found = pd.Index(order.index)
+            return Match(found[0], names[found[0]], tuple(found[1:]))
+    raise UserError(_unknown_message(query, searched, what, names))
 
 
-def _unknown_message(query: str, names: pd.Series, what: str) -> str:
-    """One line: the query is unknown, and the closest names (or none)."""
+def _unknown_message(
+    query: str, searched: pd.Series, what: str, names: pd.Series | None = None
+) -> str:
+    """One line: the query is unknown, and the closest names (or none).
+
+    ``searched`` may repeat a code (its aliases); ``names`` (one per code) names the codes.
+    """
+    names = searched if names is None else names
     wanted = _normalised(query)
     scored: dict[str, float] = {}
-    for code, name in names.items():
+    for code, name in searched.items():
         full = _normalised(name)
         parts = [full, *re.split(r"[ ,]+", full)]
         head = full.split(" ")[: len(wanted.split(" "))]
         parts.append(" ".join(head))
-        scored[code] = max(difflib.SequenceMatcher(None, wanted, part).ratio() for part in parts)
+        score = max(difflib.SequenceMatcher(None, wanted, part).ratio() for part in parts)
+        scored[code] = max(score, scored.get(code, 0.0))
     close = sorted(
         (code for code, score in scored.items() if score >= CLOSE_CUTOFF),
         key=lambda code: -scored[code],
@@ -548,7 +577,9 @@ def with_names(
     table: pd.DataFrame, titles: pd.Series, region_names: pd.Series | None = None
 ) -> pd.DataFrame:
     """``table`` with ``industry_name`` after ``industry_code`` and ``region_name`` after
-    ``region_id`` (where those code columns exist and the name column does not).
+    ``region_id``, and for the list columns ``top_industries`` and ``region_ids`` the lists
+    ``top_industry_names`` and ``region_names`` (where those code columns exist and the
+    name column does not).
 
     Codes without a name get a missing name, never a made-up one.
 
@@ -561,13 +592,116 @@ def with_names(
     ['region_id', 'region_name', 'industry_code', 'industry_name']
     """
     result = table
-    for code, name, names in (
-        ("industry_code", "industry_name", titles),
-        ("region_id", "region_name", region_names),
+    for code, name, names, listed in (
+        ("industry_code", "industry_name", titles, False),
+        ("region_id", "region_name", region_names, False),
+        ("top_industries", "top_industry_names", titles, True),
+        ("region_ids", "region_names", region_names, True),
     ):
         if names is None or code not in result.columns or name in result.columns:
             continue
-        values = result[code].astype(str).map(names).astype("str")
+        if listed:
+            lookup = names.to_dict()
+            values = pd.Series(
+                [[lookup.get(str(item)) for item in codes] for codes in result[code]],
+                index=result.index,
+                dtype=object,
+            )
+        else:
+            values = result[code].astype(str).map(names).astype("str")
         result = result.copy()
         result.insert(list(result.columns).index(code) + 1, name, values.to_numpy())
     return result
+
+
+@dataclass(frozen=True)
+class DefinitionComparison:
+    """Benchmark vs derived clusters over the traded industries both assign.
+
+    ``pairs``: one row per industry (industry_code, industry_name, cluster_code_benchmark,
+    cluster_name_benchmark, cluster_code_derived, cluster_name_derived); ``counts``: the
+    industries each derived (rows) x benchmark (columns) pair shares; ``derived`` and
+    ``benchmark``: one row per cluster of each side (see :func:`compare_definitions`);
+    ``identical``: the derived clusters equal to one benchmark cluster.
+    """
+
+    pairs: pd.DataFrame
+    counts: pd.DataFrame
+    derived: pd.DataFrame
+    benchmark: pd.DataFrame
+    identical: int
+
+
+def _composition(counts: pd.Series, names: pd.Series, parts: int) -> str:
+    """'name (n); name (n); ...' of the ``parts`` largest non-zero counts."""
+    counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+    listed = "; ".join(f"{names[code]} ({count})" for code, count in counts.head(parts).items())
+    return listed + (f"; +{len(counts) - parts} more" if len(counts) > parts else "")
+
+
+def compare_definitions(clusters: pd.DataFrame, parts: int = 4) -> DefinitionComparison:
+    """How the derived clusters split and join the benchmark clusters (traded industries).
+
+    For a derived cluster *d*, with n(d, b) the industries it shares with benchmark
+    cluster *b*: ``purity`` = max_b n(d, b) / sum_b n(d, b) (1: a subset of one benchmark
+    cluster); for a benchmark cluster, ``kept together`` = max_d n(d, b) / sum_d n(d, b)
+    (1: all in one derived cluster). A pair is identical when n(d, b) is all of both.
+
+    Parameters
+    ----------
+    clusters : DataFrame
+        ``industry_clusters.parquet``: industry_code, industry_name, method ('benchmark' or
+        'derived'), cluster_code, cluster_name, cluster_type.
+    parts : int
+        Parts listed in the composition columns.
+
+    Examples
+    --------
+    >>> clusters = pd.DataFrame({"industry_code": ["1", "2", "3"] * 2,
+    ...     "industry_name": ["a", "b", "c"] * 2, "method": ["benchmark"] * 3 + ["derived"] * 3,
+    ...     "cluster_code": ["B1", "B1", "B2", "D1", "D1", "D1"],
+    ...     "cluster_name": ["Bx", "Bx", "By", "Dz", "Dz", "Dz"], "cluster_type": "traded"})
+    >>> compare_definitions(clusters).derived[["purity", "benchmark clusters"]].round(2).values.tolist()
+    [[0.67, 2.0]]
+    """
+    traded = clusters[clusters["cluster_type"] == "traded"]
+    columns = ["industry_code", "cluster_code", "cluster_name"]
+    benchmark = traded[traded["method"] == "benchmark"]
+    pairs = benchmark[["industry_code", "industry_name", *columns[1:]]].merge(
+        traded[traded["method"] == "derived"][columns],
+        on="industry_code",
+        suffixes=("_benchmark", "_derived"),
+    )
+    counts = pd.crosstab(pairs["cluster_code_derived"], pairs["cluster_code_benchmark"])
+    names = {
+        side: pairs.drop_duplicates(f"cluster_code_{side}").set_index(f"cluster_code_{side}")[
+            f"cluster_name_{side}"
+        ]
+        for side in ("derived", "benchmark")
+    }
+    derived = pd.DataFrame(
+        {
+            "derived cluster": names["derived"].reindex(counts.index),
+            "industries": counts.sum(axis=1),
+            "benchmark clusters": (counts > 0).sum(axis=1),
+            "purity": counts.max(axis=1) / counts.sum(axis=1),
+            "made of (benchmark cluster (industries))": counts.apply(
+                _composition, axis=1, names=names["benchmark"], parts=parts
+            ),
+        }
+    )
+    kept = pd.DataFrame(
+        {
+            "benchmark cluster": names["benchmark"].reindex(counts.columns),
+            "industries": counts.sum(axis=0),
+            "derived clusters": (counts > 0).sum(axis=0),
+            "kept together": counts.max(axis=0) / counts.sum(axis=0),
+            "split into (derived cluster (industries))": counts.apply(
+                _composition, axis=0, names=names["derived"], parts=parts
+            ),
+        }
+    )
+    whole = (counts == counts.sum(axis=1).to_numpy()[:, None]) & (
+        counts == counts.sum(axis=0).to_numpy()[None, :]
+    )
+    return DefinitionComparison(pairs, counts, derived, kept, int(whole.to_numpy().sum()))

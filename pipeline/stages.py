@@ -235,7 +235,11 @@ def run_measure(
         base_year = config.change_base_year or change.base_year
         lq_changes = (
             lq_change(
-                _read_years(target, [base_year or years[0], change.end_year or years[-1]]),
+                _read_years(
+                    target,
+                    [base_year or years[0], change.end_year or years[-1]],
+                    ["region_id", "industry_code", "industry_level", "year", "employment", "lq"],
+                ),
                 base_year,
                 change.end_year,
                 change.specialisation_lq,
@@ -273,16 +277,35 @@ LQ_NAMED_SCHEMA = LQ_SCHEMA.insert(1, pa.field("region_name", pa.large_string())
 
 
 def _named_quotients(quotients: pa.Table, named) -> pa.Table:
-    """One year's LQ table with ``region_name`` and ``industry_name`` (see ``_names_for``)."""
-    keys = quotients.select(["region_id", "industry_code"]).to_pandas()
-    names = named(keys)
+    """One year's LQ table with ``region_name`` and ``industry_name`` (see ``_names_for``).
+
+    A name depends only on its code, so ``named`` sees each distinct code once (one frame:
+    the distinct region ids and industry codes, the shorter list repeated to the longer's
+    length) and the names are taken by the codes' dictionary indices (no string per row).
+    """
     table = quotients.select(LQ_SCHEMA.names).cast(LQ_SCHEMA)
-    for position, column in ((1, "region_name"), (3, "industry_name")):
+    codes = ("region_id", "industry_code")
+    encoded = {code: pc.dictionary_encode(table.column(code).combine_chunks()) for code in codes}
+    size = max(len(encoded[code].dictionary) for code in codes)
+    keys = pd.DataFrame(
+        {
+            code: encoded[code]
+            .dictionary.take([i % len(encoded[code].dictionary) for i in range(size)])
+            .to_pandas()
+            if len(encoded[code].dictionary)
+            else pd.Series([None] * size, dtype=object)
+            for code in codes
+        }
+    )
+    names = named(keys)
+    for position, code, column in ((1, codes[0], "region_name"), (3, codes[1], "industry_name")):
+        distinct = len(encoded[code].dictionary)
         values = names[column] if column in names.columns else pd.Series(None, index=keys.index)
-        table = table.add_column(
-            position, column, pa.array(values.astype(object).where(values.notna(), None),
-                                       type=pa.large_string())
-        )  # fmt: skip
+        values = values.iloc[:distinct]
+        dictionary = pa.array(
+            values.astype(object).where(values.notna(), None), type=pa.large_string()
+        )
+        table = table.add_column(position, column, dictionary.take(encoded[code].indices))
     return table
 
 
@@ -346,10 +369,10 @@ def _measure_year(
     return quotients, concentration, specialization, moran
 
 
-def _read_years(path: Path, years: list[int]) -> pd.DataFrame:
-    """The LQ rows of some years (their year partitions only)."""
-    table = quotients_table(path, years, LQ_SCHEMA.names)
-    return table.cast(LQ_SCHEMA).to_pandas()
+def _read_years(path: Path, years: list[int], columns: list[str] | None = None) -> pd.DataFrame:
+    """Some columns (default all) of the LQ rows of some years (their year partitions only)."""
+    table = quotients_table(path, years, columns or LQ_SCHEMA.names)
+    return table.cast(pa.schema([LQ_SCHEMA.field(name) for name in table.column_names])).to_pandas()
 
 
 def _moran_by_year(quotients: pd.DataFrame, weights: pd.DataFrame, settings: Settings):
@@ -428,12 +451,25 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
     config = settings.dataset(dataset)
     rules = settings.cluster
     with steps(f"cluster {dataset}", 4) as step:
-        employment = _read(layout.table("employment.parquet"))
+        source = layout.table("employment.parquet")
+        # only the totals (level 0) and the definitions' level are used: read those rows
+        levels = _read_columns(
+            source,
+            ["industry_level", *([] if settings.measure.use_imputed else ["employment_flag"])],
+            read_dictionary=["employment_flag"],
+        )
         if not settings.measure.use_imputed:
-            employment = exclude_imputed(employment)
+            levels = exclude_imputed(levels)
+        level = cluster_level(config.classification, levels["industry_level"].drop_duplicates())
+        employment = _read_columns(
+            source,
+            [*CLUSTER_COLUMNS, *([] if settings.measure.use_imputed else ["employment_flag"])],
+            filters=[("industry_level", "in", sorted({0, level}))],
+        )
+        if not settings.measure.use_imputed:
+            employment = exclude_imputed(employment).drop(columns="employment_flag")
         regions = _read_geo(layout.table("regions.parquet"))
         weights = _read(layout.table("spatial_weights.parquet"))
-        level = cluster_level(config.classification, employment["industry_level"])
         detail = employment[employment["industry_level"] == level]
         if detail.empty:
             raise UserError(
@@ -518,6 +554,19 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
         )
 
 
+# employment columns the cluster and relate stages use
+CLUSTER_COLUMNS = [
+    "region_id", "industry_code", "industry_level", "year", "employment", "establishments",
+]  # fmt: skip
+
+
+def _read_columns(path: Path, columns: list[str], **options) -> pd.DataFrame:
+    """Some columns of a table in file order (pyarrow ``filters`` read only some rows)."""
+    if not path.exists():
+        raise UserError(f"{path}: not found; run the earlier stages first (dvc repro)")
+    return pd.read_parquet(path, columns=columns, **options)
+
+
 def _derived_mapping(layout: Layout, benchmark: pd.DataFrame) -> pd.DataFrame | None:
     """The derived clusters of the relate stage as a mapping (method 'derived'), or None.
 
@@ -577,13 +626,15 @@ def run_spatial(
         step(f"local Moran and Gi* for {len(local):,} region x cluster x year cells")
         names = strength[["cluster_code", "cluster_name"]].drop_duplicates("cluster_code")
         local = local.merge(names, on="cluster_code", how="left")
+        named = _names_for(settings, settings.dataset(dataset), layout)
+        local = named(local)
         publish.write_table(
             local, layout.table("local_spatial.parquet"), metadata=_about(settings, dataset)
         )
         local_industries = _local_table(per_industry, "industry_code")
         step(f"local Moran and Gi* for {len(local_industries):,} region x industry x year cells")
         titles = industries[["industry_code", "industry_name"]].drop_duplicates("industry_code")
-        local_industries = local_industries.merge(titles, on="industry_code", how="left")
+        local_industries = named(local_industries.merge(titles, on="industry_code", how="left"))
         publish.write_table(
             local_industries,
             layout.table("local_spatial_industries.parquet"),
@@ -649,20 +700,33 @@ def run_label(settings: Settings, dataset: str, layout: Layout) -> None:
             labelled["patent_intensity"] = patent_intensity(
                 labelled, patents, label.patents_per_jobs
             )
+        named = _names_for(settings, config, layout)(labelled)  # region and industry names
         publish.write_geotable(
-            labelled, layout.table("regional_clusters.parquet"), metadata=_about(settings, dataset)
+            named, layout.table("regional_clusters.parquet"), metadata=_about(settings, dataset)
         )
         publish.write_json(robustness, layout.table("label_robustness.json"))
         counts = labelled["label"].value_counts().to_dict()
         step("labelled " + ", ".join(f"{n} {name}" for name, n in sorted(counts.items())))
 
 
+PUBLISH_EMPLOYMENT_COLUMNS = [
+    "region_id",
+    "industry_code",
+    "industry_level",
+    "year",
+    "employment",
+    "employment_flag",
+]
+PUBLISH_LQ_COLUMNS = ["year", "region_id", "industry_code", "industry_level", "lq"]
+
+
 def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
     """metrics.json and the data dictionary for the dataset's published tables."""
     config = settings.dataset(dataset)
     with steps(f"publish {dataset}", 1) as step:
-        employment = _read(layout.table("employment.parquet"))
-        quotients = read_quotients(lq_dataset_path(layout.processed))
+        # only the columns the figures use: the whole tables would be the run's memory peak
+        employment = _read_columns(layout.table("employment.parquet"), PUBLISH_EMPLOYMENT_COLUMNS)
+        quotients = read_quotients(lq_dataset_path(layout.processed), columns=PUBLISH_LQ_COLUMNS)
         metrics = publish.run_metrics(
             employment,
             quotients,
@@ -924,9 +988,22 @@ def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
     with steps(f"relate {dataset}", 3) as step:
         # Published cells only: imputed cells are split by national shares, which would make
         # every industry look co-located with the regions' mix (ARI vs DPS 0.576 -> 0.492).
-        employment = exclude_imputed(_read(layout.table("employment.parquet")))
-        level = cluster_level(config.classification, employment["industry_level"])
-        year = int(employment["year"].max())
+        source = layout.table("employment.parquet")
+        keys = exclude_imputed(
+            _read_columns(
+                source,
+                ["industry_level", "year", "employment_flag"],
+                read_dictionary=["employment_flag"],
+            )
+        ).drop_duplicates(["industry_level", "year"])
+        level = cluster_level(config.classification, keys["industry_level"])
+        year = int(keys["year"].max())
+        # only the latest year is related: read its rows (published cells only)
+        employment = exclude_imputed(
+            _read_columns(
+                source, [*CLUSTER_COLUMNS, "employment_flag"], filters=[("year", "=", year)]
+            )
+        )
         detail = employment[
             (employment["industry_level"] == level)
             & (employment["year"] == year)

@@ -157,6 +157,25 @@ NAME_COLUMNS = {
             "sections; industry_titles.csv), empty for codes without one (custom)"
         ),
     ),
+    "region_ids": (
+        "region_names",
+        column(
+            object,
+            "Names of the member regions (regions.parquet), in the order of region_ids; "
+            "null for a region without one",
+            "names",
+            nullable=False,
+        ),
+    ),
+    "top_industries": (
+        "top_industry_names",
+        column(
+            object,
+            "Official titles of top_industries, in their order; null for a code without one",
+            "names",
+            nullable=False,
+        ),
+    ),
 }
 """Names beside codes: each table that has the code documents its name right after it."""
 
@@ -539,6 +558,7 @@ _TABLES = [
             ),
             "cluster_name": text("Cluster name"),
         },
+        names=("region_id",),
     ),
     table(
         "local_spatial_industries.parquet",
@@ -569,6 +589,7 @@ _TABLES = [
             ),
             "industry_name": NAME_COLUMNS["industry_code"][1],
         },
+        names=("region_id",),
     ),
 ]
 
@@ -657,6 +678,7 @@ _TABLES.append(
         "adjacent regions (merge rule {cluster.regional.merge_rule}), "
         "labelled.",
         {**_REGIONAL_CLUSTER_COLUMNS, **_LABEL_COLUMNS, "geometry": _GEOMETRY},
+        names=("region_ids", "top_industries"),
         geo=True,
     )
 )
@@ -788,9 +810,12 @@ INTERIM_TABLES: dict[str, pa.DataFrameSchema] = {
 """Tables between stages that are validated as they are written (not in the dictionary)."""
 
 OTHER_OUTPUTS: dict[str, str] = {
-    "metrics.json": "Headline figures tracked by `dvc metrics show` (flat: counts, labels, "
-    "derived-cluster ARI, region groups, low-confidence labels, imputation share and hold-out "
-    "error).",
+    "metrics.json": "Headline figures tracked by `dvc metrics show`, short keys: regions, "
+    "industries, strong (strong pairs), clusters (regional clusters), tech / prod / other "
+    "(clusters by label), low_conf (low-confidence labels), ari (derived vs benchmark "
+    "clusters), groups (region groups), unmapped (employment share in no cluster), imputed "
+    "(estimated share at the finest level), holdout (hold-out median APE); in full in "
+    "report.json.",
     "report.json": "Every figure of the run: the metrics above in full, cells by flag, imputed "
     "{dataset.measure} by level and the hold-out, the derived clusters' validation (VS, ARI, NMI "
     "of derived, benchmark and baselines), relatedness separation, region-group scores, label "

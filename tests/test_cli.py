@@ -64,6 +64,14 @@ MISTYPED = [
     (["show", "Detroit", "--top", "0"], "Invalid value for '--top'"),
     (["validate", str(GOOD), "--regions"], "Option '--regions' requires an argument"),
     (["publish", "extra-argument"], "Got unexpected extra argument"),
+    (["measure", "--datset", "x"], "(see 'regclust measure --help')"),
+    (["top", "3364", "--by"], "Option '--by' requires an argument"),
+    (["show", "Detroit", "-n", "-5"], "Invalid value for '--top' / '-n'"),
+    (["--debug"], "Missing command"),
+    (["-V"], "No such option: -V"),
+    (["top", "--year", "abc", "3364"], "Invalid value for '--year': 'abc' is not a whole number"),
+    (["show", "Detroit", "-n0"], "'0' should be greater than or equal to 1"),
+    (["show", "Detroit", "--min-employment=x"], "'x' is not a number"),
 ]
 
 
@@ -76,6 +84,21 @@ def test_usage_errors_are_one_line_exit_2_without_traceback(arguments, fragment)
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("regclust: error: ")
     assert fragment in lines[0]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_is_one_line_not_a_traceback():
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("regclust")), "--help"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip() == "regclust: error: no space left on the device; free some"
 
 
 def test_bare_regclust_prints_help_and_version_prints_version():
@@ -310,6 +333,13 @@ def test_show_a_panel_region_lists_its_group_and_the_change():
 
 
 @needs_tables
+def test_show_finds_a_russian_subject_by_its_russian_name():
+    done = regclust("show", "Москва", "--dataset", "ru_subjects_2017_2021", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["region_id"] == "RU-MOW"
+
+
+@needs_tables
 def test_related_clusters_and_missing_relatedness():
     payload = json.loads(regclust("related", "Automotive", "--json").stdout)
     assert payload["related"][0]["related_cluster_name"] == "Metalworking Technology"
@@ -317,6 +347,8 @@ def test_related_clusters_and_missing_relatedness():
     industry = json.loads(regclust("related", "336411", "--industry", "--json").stdout)
     assert [row["related_code"] for row in industry["related"][:2]] == ["336413", "336412"]
     assert industry["related"][0]["rank"] == 1
+    coarse = regclust("related", "3364", "--industry")  # relatedness is between 6-digit codes
+    assert coarse.returncode == 0 and "those within 3364: 336411, 336412" in coarse.stdout
 
 
 @needs_tables
@@ -331,6 +363,8 @@ def test_related_clusters_and_missing_relatedness():
         (["top", "3364", "--by", "size"], "order 'size' is not known; use lq or employment"),
         (["related", "Automotvie"], "did you mean"),
         (["show", "Nowhere City"], "no region 'Nowhere City'"),
+        (["show", "Detroit", "--dataset", ""], "--dataset '': not a dataset name"),
+        (["show", "Detroit", "--dataset", "../us_cbsa_2019"], "not a dataset name"),
     ],
 )
 def test_unknown_names_suggest_close_matches(arguments, fragment):

@@ -113,8 +113,8 @@ def test_all_stages_on_a_real_subset(subset_project, subset_cbsas, cbp_subset, m
     assert set(local["quadrant"]) <= {"HH", "HL", "LH", "LL", "ns"}
 
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["regional_clusters"] == len(regional)
-    assert metrics["unmapped_employment_share"] < 0.01
+    assert metrics["clusters"] == len(regional)
+    assert metrics["unmapped"] < 0.01
     assert "## `location_quotients/`" in (out / "data_dictionary.md").read_text()
 
 

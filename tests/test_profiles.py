@@ -14,6 +14,7 @@ from pipeline.classifications.titles import add_industry_names, industry_titles
 from pipeline.errors import UserError
 from pipeline.lq_dataset import lq_dataset_path, read_quotients
 from pipeline.profiles import (
+    compare_definitions,
     find_code,
     label_name,
     largest_regional_clusters,
@@ -73,6 +74,22 @@ def test_unknown_name_suggests_close_names_on_one_line():
     assert message.startswith("no region 'Detriot'; did you mean: 19820 Detroit-Warren-Dearborn")
     with pytest.raises(UserError, match="no region 'Zzyzx' and no close name"):
         find_code("Zzyzx", NAMES, "region")
+
+
+def test_find_code_ignores_accents_and_spells_saint_as_st():
+    names = pd.Series({"15860": "Cañon City, CO", "41180": "St. Louis, MO-IL"})
+    assert find_code("Canon City", names, "region").code == "15860"
+    assert find_code("saint louis", names, "region").code == "41180"
+
+
+def test_find_code_matches_aliases_and_reports_the_main_name():
+    names = pd.Series({"RU-MOW": "Moscow", "RU-MOS": "Moscow Oblast"})
+    russian = pd.Series({"RU-MOW": "Москва", "RU-MOS": "Московская область"})
+    match = find_code("москва", names, "region", aliases=russian)
+    assert (match.code, match.name) == ("RU-MOW", "Moscow")
+    assert find_code("Московская", names, "region", aliases=russian).code == "RU-MOS"
+    with pytest.raises(UserError, match=r"no region 'Масква'; did you mean: RU-MOW Moscow\?"):
+        find_code("Масква", names, "region", aliases=russian)
 
 
 STRENGTH = pd.DataFrame(
@@ -315,3 +332,47 @@ def test_detroit_profile_on_the_published_tables():
     assert profile.clusters["cluster_name"].iloc[0] == "Automotive"
     leaders = leading_regions("3364", "industry", quotients, names, min_employment=100, top=5)
     assert {"42660", "48620"} & set(leaders["region_id"])
+
+
+def test_compare_definitions_purity_kept_together_and_identical_pairs():
+    clusters = pd.DataFrame(
+        {
+            "industry_code": ["1", "2", "3", "4"] * 2,
+            "industry_name": ["a", "b", "c", "d"] * 2,
+            "method": ["benchmark"] * 4 + ["derived"] * 4,
+            "cluster_code": ["B1", "B1", "B2", "B3", "D1", "D1", "D1", "D2"],
+            "cluster_name": ["Bx", "Bx", "By", "Bz", "Dx", "Dx", "Dx", "Dy"],
+            "cluster_type": "traded",
+        }
+    )
+    comparison = compare_definitions(clusters)
+    assert comparison.derived.loc["D1", "purity"] == pytest.approx(2 / 3)
+    assert comparison.derived.loc["D1", "made of (benchmark cluster (industries))"] == (
+        "Bx (2); By (1)"
+    )
+    assert comparison.benchmark["kept together"].tolist() == [1.0, 1.0, 1.0]
+    assert comparison.identical == 1  # D2 == B3
+    assert len(comparison.pairs) == 4
+
+
+def test_with_names_names_list_columns_in_order_and_leaves_unknown_codes_null():
+    from pipeline.profiles import with_names
+
+    table = pd.DataFrame(
+        {"region_ids": [["19820", "99999"]], "top_industries": [["3361", "3363", "0000"]]}
+    )
+    titles = pd.Series({"3361": "Motor Vehicle Manufacturing", "3363": "Motor Vehicle Parts"})
+    regions = pd.Series({"19820": "Detroit-Warren-Dearborn, MI"})
+    named = with_names(table, titles, regions)
+    assert named.columns.tolist() == [
+        "region_ids",
+        "region_names",
+        "top_industries",
+        "top_industry_names",
+    ]
+    assert named.loc[0, "region_names"] == ["Detroit-Warren-Dearborn, MI", None]
+    assert named.loc[0, "top_industry_names"] == [
+        "Motor Vehicle Manufacturing",
+        "Motor Vehicle Parts",
+        None,
+    ]

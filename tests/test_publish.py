@@ -144,3 +144,30 @@ def test_dataset_metadata_travels_in_the_schema(tmp_path):
     assert meta[b"regclust.dataset"] == b"demo" and meta[b"regclust.licence"] == b"public domain"
     assert b"regclust.source" not in meta  # empty values are left out
     assert b"regclust.description" in meta  # the table's own description stays
+
+
+def test_headline_metrics_are_short_documented_keys():
+    from pipeline.publish import HEADLINE_KEYS, headline_metrics
+
+    report = {
+        "regions": 3,
+        "industries": 10,
+        "strong_pairs": 4,
+        "regional_clusters": 2,
+        "regional_clusters_by_label": {"technology": 1, "industrial-production": 1},
+        "unmapped_employment_share": 0.0,
+        "region_groups": {"2018": {"ward": {"n_groups": 9}}, "2019": {"ward": {"n_groups": 2}}},
+    }
+    headline = headline_metrics(report)
+    assert set(headline) <= set(HEADLINE_KEYS)
+    assert headline == {
+        "regions": 3,
+        "industries": 10,
+        "strong": 4,
+        "clusters": 2,
+        "tech": 1,
+        "prod": 1,
+        "unmapped": 0.0,
+        "groups": 2,
+    }
+    assert max(len(key) for key in HEADLINE_KEYS) <= 10

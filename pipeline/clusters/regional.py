@@ -244,6 +244,8 @@ def merge_groups(
             if labels[anchor] >= 0:
                 continue
             labels[anchor] = group
+            if not adjacency[anchor]:  # nothing to reach: the distances are not needed
+                continue
             reach = haversine_km(lon[anchor], lat[anchor], lon, lat) <= max_distance_km
             frontier = [anchor]
             while frontier:
@@ -273,10 +275,42 @@ def merge_groups(
 def extent_km(points: pd.DataFrame) -> float:
     """Largest centroid distance between two members (0 for one region, NaN if unknown)."""
     located = points.dropna(subset=["lon", "lat"])
-    if located.empty:
+    return _extent(located["lon"].to_numpy(dtype=float), located["lat"].to_numpy(dtype=float))
+
+
+def _extent(lon: np.ndarray, lat: np.ndarray) -> float:
+    """:func:`extent_km` of located points (no NaN): the max of the pairwise distances."""
+    if len(lon) == 0:
         return float("nan")
-    lon, lat = located["lon"].to_numpy(), located["lat"].to_numpy()
+    if len(lon) == 1:  # haversine of a point with itself is exactly 0
+        return 0.0
     return float(haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :]).max())
+
+
+def extents_km(group: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> pd.Series:
+    """:func:`extent_km` of every group at once: members' group labels and centroids.
+
+    Equal to ``{g: extent_km(points of g)}``; one pass sorts the located members by group,
+    and only groups of two or more located members compute pairwise distances.
+
+    Returns
+    -------
+    Series
+        Extent in km by group label (sorted labels), NaN where no member is located.
+    """
+    labels, uniques = pd.factorize(np.asarray(group), sort=True)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    located = ~(np.isnan(lon) | np.isnan(lat))
+    labels, lon, lat = labels[located], lon[located], lat[located]
+    order = np.argsort(labels, kind="stable")
+    labels, lon, lat = labels[order], lon[order], lat[order]
+    counts = np.bincount(labels, minlength=len(uniques))
+    result = np.where(counts > 0, 0.0, np.nan)
+    ends = np.cumsum(counts)
+    for label in np.flatnonzero(counts > 1):
+        start, end = ends[label] - counts[label], ends[label]
+        result[label] = _extent(lon[start:end], lat[start:end])
+    return pd.Series(result, index=pd.Index(uniques))
 
 
 def spatial_significance(regional: pd.DataFrame, local: pd.DataFrame) -> pd.DataFrame:
@@ -372,6 +406,9 @@ def regional_clusters(
     isolates = set(regions["region_id"].astype(str)) - connected
     pieces = []
     for _, pairs in notable.groupby(["year", "cluster_code"], sort=True):
+        if len(pairs) == 1:  # one region is one group, whatever the rule
+            pieces.append(pairs.assign(component=0))
+            continue
         component = merge_groups(
             pairs["region_id"].to_numpy(),
             pairs["employment"].fillna(0.0).to_numpy(),
@@ -391,21 +428,19 @@ def regional_clusters(
         return empty, pd.DataFrame(columns=["regional_cluster_id", "industry_code", "employment"])
     members = pd.concat(pieces, ignore_index=True)
     keys = ["year", "cluster_code", "component"]
-    grouped = (
-        members.groupby(keys, sort=True)
-        .agg(
-            cluster_name=("cluster_name", "first"),
-            cluster_type=("cluster_type", "first"),
-            region_ids=("region_id", lambda r: sorted(r)),
-            n_regions=("region_id", "size"),
-            employment=("employment", "sum"),
-            establishments=("establishments", lambda e: e.sum(min_count=1)),
-            region_employment=("region_employment", "sum"),
-            max_stars=("stars", "max"),
-            selected_by=("selected_by", lambda s: "+".join(sorted(set("+".join(s).split("+"))))),
-        )
-        .reset_index()
+    groups = members.groupby(keys, sort=True)
+    grouped = groups.agg(
+        n_regions=("region_id", "size"),
+        employment=("employment", "sum"),
+        region_employment=("region_employment", "sum"),
+        max_stars=("stars", "max"),
     )
+    for position, column in enumerate(["cluster_name", "cluster_type"]):
+        grouped.insert(position, column, _first(members, keys, column, grouped.index))
+    grouped.insert(2, "region_ids", _sorted_lists(members, keys, "region_id", grouped.index))
+    grouped.insert(5, "establishments", _sums(members, keys, "establishments", grouped.index))
+    grouped["selected_by"] = _selected_by(members, keys)
+    grouped = grouped.reset_index()
     national = members[
         ["year", "cluster_code", "cluster_national", "national_employment"]
     ].drop_duplicates()
@@ -442,9 +477,7 @@ def regional_clusters(
             ["regional_cluster_id", "employment", "industry_code"], ascending=[True, False, True]
         )
     )
-    top = composition.groupby("regional_cluster_id")["industry_code"].agg(
-        lambda c: list(c[:top_industries])
-    )
+    top = _leading_lists(composition, "regional_cluster_id", "industry_code", top_industries)
     grouped["top_industries"] = (
         grouped["regional_cluster_id"]
         .map(top)
@@ -453,9 +486,11 @@ def regional_clusters(
     located = membership[["regional_cluster_id", "region_id"]].merge(
         points, on="region_id", how="left"
     )
-    extents = {
-        cluster_id: extent_km(group) for cluster_id, group in located.groupby("regional_cluster_id")
-    }
+    extents = extents_km(
+        located["regional_cluster_id"].to_numpy(),
+        located["lon"].to_numpy(),
+        located["lat"].to_numpy(),
+    )
     grouped["extent_km"] = grouped["regional_cluster_id"].map(extents).astype("float64")
 
     shapes = regions.set_index("region_id").geometry
@@ -469,6 +504,74 @@ def regional_clusters(
     result["n_regions"] = result["n_regions"].astype("int32")
     result["max_stars"] = result["max_stars"].astype("int8")
     return result[REGIONAL_COLUMNS].reset_index(drop=True), composition.reset_index(drop=True)
+
+
+def _sorted_lists(frame: pd.DataFrame, keys: list[str], column: str, index: pd.Index) -> pd.Series:
+    """Each group's ``column`` values as a sorted list, aligned with ``index`` (the groups)."""
+    ordered = frame.sort_values([*keys, column], kind="stable")
+    values = ordered[column].to_numpy(dtype=object)
+    starts = np.flatnonzero(
+        np.r_[True, (ordered[keys].to_numpy()[1:] != ordered[keys].to_numpy()[:-1]).any(axis=1)]
+    )
+    bounds = np.r_[starts, len(values)]
+    lists = [values[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    found = pd.MultiIndex.from_frame(ordered[keys].iloc[starts]) if len(keys) > 1 else None
+    return pd.Series(lists, index=found if found is not None else index).reindex(index)
+
+
+def _sums(frame: pd.DataFrame, keys: list[str], column: str, index: pd.Index) -> pd.Series:
+    """Each group's ``Series.sum(min_count=1)`` of ``column`` (NaN skipped; NaN if none known).
+
+    Each group's values are summed by numpy in row order, as ``Series.sum`` does (the
+    groupby's own sum accumulates differently and can differ in the last bit).
+    """
+    ordered = frame.sort_values(keys, kind="stable")
+    values = ordered[column].to_numpy(dtype=float)
+    known = ~np.isnan(values)
+    filled = np.where(known, values, 0.0)
+    key_values = ordered[keys].to_numpy()
+    starts = np.flatnonzero(np.r_[True, (key_values[1:] != key_values[:-1]).any(axis=1)])
+    bounds = np.r_[starts, len(values)]
+    sums = [
+        filled[a:b].sum() if known[a:b].any() else np.nan
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    found = pd.MultiIndex.from_frame(ordered[keys].iloc[starts])
+    return pd.Series(sums, index=found, dtype=float).reindex(index)
+
+
+def _first(frame: pd.DataFrame, keys: list[str], column: str, index: pd.Index) -> pd.Series:
+    """Each group's first non-null ``column`` value (``groupby(keys).first()``), on ``index``."""
+    known = frame.dropna(subset=[column]).drop_duplicates(keys)
+    return known.set_index(keys)[column].reindex(index)
+
+
+def _leading_lists(frame: pd.DataFrame, key: str, column: str, count: int) -> pd.Series:
+    """The first ``count`` ``column`` values of each ``key`` group, in row order, as lists."""
+    leading = frame[frame.groupby(key, sort=False).cumcount() < count]
+    codes, uniques = pd.factorize(leading[key], sort=True)
+    order = np.argsort(codes, kind="stable")
+    values = leading[column].to_numpy(dtype=object)[order]
+    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(uniques)))]
+    lists = [values[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return pd.Series(lists, index=pd.Index(uniques, name=key), dtype=object)
+
+
+def _selected_by(members: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """The rules that selected a group's members: sorted, '+'-joined (e.g. 'stars+strong')."""
+    labels = members["selected_by"].astype(str)
+    values = labels.unique()
+    rules = sorted({rule for value in values for rule in value.split("+")})
+    flags = pd.DataFrame(
+        {rule: labels.isin([v for v in values if rule in v.split("+")]) for rule in rules},
+        index=members.index,
+    )
+    present = flags.groupby([members[k] for k in keys], sort=True).any()
+    joined = pd.Series("", index=present.index, dtype=object)
+    for rule in rules:  # in sorted order
+        extended = joined.where(joined == "", joined + "+") + rule
+        joined = joined.where(~present[rule], extended)
+    return joined
 
 
 REGIONAL_COLUMNS = [

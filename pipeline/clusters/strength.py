@@ -187,25 +187,46 @@ def strong_clusters(
     region with LQ 4.0 can be strong.
     """
     percentile = rule.lq_percentile if lq_percentile is None else lq_percentile
-    present = strength["employment"] > 0
+    present = (strength["employment"] > 0).to_numpy()
     by = ["year", "cluster_code"] + (["region_type"] if "region_type" in strength.columns else [])
-    groups = strength[present].groupby(by)
-    lq_cut = groups["lq"].transform(lambda lq: np.percentile(lq, percentile))
-    employment_cut = groups["employment"].transform(
-        lambda e: np.percentile(e, rule.size_percentile)
-    )
-    establishments_cut = groups["establishments"].transform(
-        lambda e: np.percentile(e.dropna(), rule.size_percentile) if e.notna().any() else np.nan
-    )
-    sub = strength[present]
-    establishments_ok = (sub["establishments"] > establishments_cut) | establishments_cut.isna()
-    strong = (
-        (sub["lq"] >= lq_cut)
-        & (sub["employment"] > employment_cut)
-        & establishments_ok
-        & (sub["lq"] >= rule.lq_min)
-    )
-    return strong.reindex(strength.index, fill_value=False).astype(bool)
+    sub = strength.loc[present, [*by, "lq", "employment", "establishments"]]
+    lq = sub["lq"].to_numpy(dtype=float)
+    employment = sub["employment"].to_numpy(dtype=float)
+    establishments = sub["establishments"].to_numpy(dtype=float)
+    lq_cut = np.full(len(sub), np.nan)
+    employment_cut = np.full(len(sub), np.nan)
+    establishments_cut = np.full(len(sub), np.nan)
+    # np.percentile of each group's values, as groupby(by).transform would (null keys skipped)
+    for rows in _group_rows(sub[by]):
+        lq_cut[rows] = np.percentile(lq[rows], percentile)
+        employment_cut[rows] = np.percentile(employment[rows], rule.size_percentile)
+        known = establishments[rows][~np.isnan(establishments[rows])]
+        if len(known):
+            establishments_cut[rows] = np.percentile(known, rule.size_percentile)
+    with np.errstate(invalid="ignore"):
+        establishments_ok = (establishments > establishments_cut) | np.isnan(establishments_cut)
+        strong = (
+            (lq >= lq_cut) & (employment > employment_cut) & establishments_ok & (lq >= rule.lq_min)
+        )
+    flags = np.zeros(len(strength), dtype=bool)
+    flags[np.flatnonzero(present)] = strong
+    return pd.Series(flags, index=strength.index)
+
+
+def _group_rows(keys: pd.DataFrame) -> list[np.ndarray]:
+    """Row positions of each group of ``keys`` (rows with a null key belong to none)."""
+    codes = np.zeros(len(keys), dtype=np.int64)
+    valid = np.ones(len(keys), dtype=bool)
+    for column in keys.columns:
+        column_codes, uniques = pd.factorize(keys[column])
+        valid &= column_codes >= 0
+        codes = codes * (len(uniques) + 1) + column_codes
+    positions = np.flatnonzero(valid)
+    order = positions[np.argsort(codes[valid], kind="stable")]
+    if not len(order):
+        return []
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    return np.split(order, bounds)
 
 
 def cluster_stars(strength: pd.DataFrame, rule: StarRule) -> pd.DataFrame:

@@ -11,7 +11,13 @@ from shapely.geometry import box
 from pipeline.classifications.definitions import label_weights
 from pipeline.clusters.labels import ClusterLabeller, label_regional_clusters
 from pipeline.clusters.regional import (
+    _leading_lists,
+    _selected_by,
+    _sorted_lists,
+    _sums,
     contiguous_groups,
+    extent_km,
+    extents_km,
     haversine_km,
     merge_groups,
     notable_pairs,
@@ -331,3 +337,52 @@ def test_cbsa_technology_clusters_are_tech_hubs_not_headquarters():
     largest = tech.nlargest(10, "employment")
     hubs = set().union(*largest["region_ids"].map(set))
     assert {SAN_JOSE, SAN_FRANCISCO, SEATTLE, BOSTON} <= hubs
+
+
+def test_extents_km_equal_extent_km_per_group():
+    rng = np.random.default_rng(3)
+    n = 400
+    group = rng.choice([f"g{i:03d}" for i in range(120)], n)
+    lon, lat = rng.uniform(-120, -70, n), rng.uniform(25, 48, n)
+    lon[rng.random(n) < 0.1] = np.nan
+    lat[rng.random(n) < 0.05] = np.nan
+    got = extents_km(group, lon, lat)
+    frame = pd.DataFrame({"group": group, "lon": lon, "lat": lat})
+    expected = {g: extent_km(part) for g, part in frame.groupby("group")}
+    assert list(got.index) == sorted(expected)
+    for g, value in expected.items():  # bit for bit, NaN where no member is located
+        assert (np.isnan(value) and np.isnan(got[g])) or got[g] == value
+
+
+def test_group_lists_and_selected_by_equal_groupby_lambdas():
+    rng = np.random.default_rng(5)
+    n = 500
+    members = pd.DataFrame(
+        {
+            "year": rng.choice([2019, 2020], n),
+            "cluster_code": rng.choice(list("abcd"), n),
+            "component": rng.integers(0, 6, n),
+            "region_id": [f"r{i:04d}" for i in rng.permutation(n)],
+            "selected_by": rng.choice(["strong", "stars", "strong+stars"], n, p=[0.6, 0.3, 0.1]),
+            "establishments": np.where(rng.random(n) < 0.3, np.nan, rng.gamma(1.0, 77.7, n)),
+        }
+    )
+    members.loc[members["cluster_code"] == "d", "establishments"] = np.nan
+    keys = ["year", "cluster_code", "component"]
+    groups = members.groupby(keys, sort=True)
+    expected = groups.agg(
+        region_ids=("region_id", lambda r: sorted(r)),
+        selected_by=("selected_by", lambda s: "+".join(sorted(set("+".join(s).split("+"))))),
+        establishments=("establishments", lambda e: e.sum(min_count=1)),
+    )
+    sums = _sums(members, keys, "establishments", expected.index)  # bit for bit
+    pd.testing.assert_series_equal(
+        sums, expected["establishments"], check_exact=True, check_names=False
+    )
+    lists = _sorted_lists(members, keys, "region_id", expected.index)
+    assert lists.tolist() == expected["region_ids"].tolist()
+    assert _selected_by(members, keys).tolist() == expected["selected_by"].tolist()
+    ordered = members.sort_values(["cluster_code", "region_id"], ascending=[True, False])
+    top = _leading_lists(ordered, "cluster_code", "region_id", 3)
+    lambdas = ordered.groupby("cluster_code")["region_id"].agg(lambda c: list(c[:3]))
+    assert top.to_dict() == lambdas.to_dict()

@@ -205,3 +205,42 @@ def test_strict_variant_and_region_types():
     typed = table.assign(region_type=["metro", "micro", "micro", "metro", "metro"])
     by_type = strong_clusters(typed, RULES.strong)
     assert by_type.tolist() == [False, False, True, False, True]
+
+
+def _strong_by_transform(strength: pd.DataFrame, rule, percentile: float) -> pd.Series:
+    """The strong rule as pandas groupby transforms (the former implementation)."""
+    present = strength["employment"] > 0
+    by = ["year", "cluster_code"] + (["region_type"] if "region_type" in strength.columns else [])
+    groups = strength[present].groupby(by)
+    lq_cut = groups["lq"].transform(lambda lq: np.percentile(lq, percentile))
+    size = rule.size_percentile
+    employment_cut = groups["employment"].transform(lambda e: np.percentile(e, size))
+    establishments_cut = groups["establishments"].transform(
+        lambda e: np.percentile(e.dropna(), size) if e.notna().any() else np.nan
+    )
+    sub = strength[present]
+    ok = (sub["establishments"] > establishments_cut) | establishments_cut.isna()
+    strong = (sub["lq"] >= lq_cut) & (sub["employment"] > employment_cut) & ok & (sub["lq"] >= 1.0)
+    return strong.reindex(strength.index, fill_value=False).astype(bool)
+
+
+def test_strong_rule_equals_groupby_transforms_on_random_panel():
+    rng = np.random.default_rng(7)
+    n = 3000
+    strength = pd.DataFrame(
+        {
+            "year": rng.choice([2018, 2019, 2020], n).astype("int16"),
+            "cluster_code": rng.choice([f"{c}" for c in range(1, 30)], n),
+            "region_type": rng.choice(["metro", "micro", None], n),
+            "employment": np.where(rng.random(n) < 0.1, 0.0, rng.gamma(2.0, 500.0, n)),
+            "establishments": np.where(rng.random(n) < 0.2, np.nan, rng.integers(1, 90, n)),
+            "lq": np.where(rng.random(n) < 0.02, np.nan, rng.lognormal(0.0, 0.8, n)),
+        }
+    )
+    strength.loc[strength["cluster_code"] == "3", "establishments"] = np.nan
+    rule = RULES.strong
+    assert rule.lq_min == 1.0
+    for frame in (strength, strength.drop(columns="region_type")):
+        for percentile in (rule.lq_percentile, rule.strict_lq_percentile):
+            expected = _strong_by_transform(frame, rule, percentile)
+            pd.testing.assert_series_equal(strong_clusters(frame, rule, percentile), expected)
