@@ -187,6 +187,30 @@ _MEASURE = (
     "null where it is not published and not estimated"
 )
 
+
+def _local_statistics(variable: str) -> dict[str, pa.Column]:
+    """The columns of the local statistics of one ``variable``'s LQ (cluster or industry)."""
+    return {
+        "region_id": code("Region id (regions with a boundary only)"),
+        "local_i": real(f"Local Moran I_i of the {variable} LQ (row-standardised contiguity)"),
+        "local_p": column(
+            "float64",
+            "Conditional-permutation pseudo p-value ({spatial.permutations} permutations, "
+            "seed {spatial.seed})",
+            "probability",
+            _PROBABILITY,
+        ),
+        "quadrant": one_of(
+            QUADRANTS,
+            "HH, HL, LH, LL (value vs neighbours) when local_p <= {spatial.alpha}, else ns",
+        ),
+        "gi_star_z": real("Getis-Ord Gi* z-score (binary weights incl. the region itself)", "z"),
+        "gi_star_p": column(
+            "float64", "One-sided normal p-value of Gi*", "probability", _PROBABILITY
+        ),
+    }
+
+
 _TABLES = [
     table(
         "employment.parquet",
@@ -537,25 +561,7 @@ _TABLES = [
         {
             "year": year(),
             "cluster_code": code("Cluster code"),
-            "region_id": code("Region id (regions with a boundary only)"),
-            "local_i": real("Local Moran I_i of the cluster LQ (row-standardised contiguity)"),
-            "local_p": column(
-                "float64",
-                "Conditional-permutation pseudo p-value ({spatial.permutations} permutations, "
-                "seed {spatial.seed})",
-                "probability",
-                _PROBABILITY,
-            ),
-            "quadrant": one_of(
-                QUADRANTS,
-                "HH, HL, LH, LL (value vs neighbours) when local_p <= {spatial.alpha}, else ns",
-            ),
-            "gi_star_z": real(
-                "Getis-Ord Gi* z-score (binary weights incl. the region itself)", "z"
-            ),
-            "gi_star_p": column(
-                "float64", "One-sided normal p-value of Gi*", "probability", _PROBABILITY
-            ),
+            **_local_statistics("cluster"),
             "cluster_name": text("Cluster name"),
         },
         names=("region_id",),
@@ -568,25 +574,7 @@ _TABLES = [
         {
             "year": year(),
             "industry_code": code("Industry code at the finest level"),
-            "region_id": code("Region id (regions with a boundary only)"),
-            "local_i": real("Local Moran I_i of the industry LQ (row-standardised contiguity)"),
-            "local_p": column(
-                "float64",
-                "Conditional-permutation pseudo p-value ({spatial.permutations} permutations, "
-                "seed {spatial.seed})",
-                "probability",
-                _PROBABILITY,
-            ),
-            "quadrant": one_of(
-                QUADRANTS,
-                "HH, HL, LH, LL (value vs neighbours) when local_p <= {spatial.alpha}, else ns",
-            ),
-            "gi_star_z": real(
-                "Getis-Ord Gi* z-score (binary weights incl. the region itself)", "z"
-            ),
-            "gi_star_p": column(
-                "float64", "One-sided normal p-value of Gi*", "probability", _PROBABILITY
-            ),
+            **_local_statistics("industry"),
             "industry_name": NAME_COLUMNS["industry_code"][1],
         },
         names=("region_id",),
