@@ -105,8 +105,9 @@ def built_dataset(dataset: str, scratch: Path) -> Path:
     The pages the ``maps`` stage published when they are there (``dvc repro`` ran it);
     otherwise the stage runs now on the published tables (linked, not copied) into ``scratch``.
     """
-    from pipeline import stages
     from pipeline.config import load_settings
+    from pipeline.stages import maps as stage
+    from pipeline.stages.common import Layout
 
     if dataset in _BUILT:
         return _BUILT[dataset]
@@ -119,11 +120,11 @@ def built_dataset(dataset: str, scratch: Path) -> Path:
         if IN_CI:
             pytest.fail(f"{published}: tables missing; `make test` builds them first")
         pytest.skip(f"{published}: run `make run` first to build the tables")
-    layout = stages.Layout.for_dataset(dataset, scratch)
+    layout = Layout.for_dataset(dataset, scratch)
     layout.processed.mkdir(parents=True)
     for name in MAP_INPUTS:
         (layout.processed / name).symlink_to(published / name)
-    stages.run_maps(load_settings(ROOT / "params.yaml"), dataset, layout)
+    stage.run_maps(load_settings(ROOT / "params.yaml"), dataset, layout)
     _BUILT[dataset] = layout.processed
     return layout.processed
 

@@ -2,14 +2,18 @@
 
 A stage's command is ``regclust <command> --dataset ...``. The derivation follows what runs:
 
-1. the CLI function of ``<command>`` in ``pipeline/cli.py`` and the ``stages.run_*``
-   functions it calls;
-2. inside ``pipeline/stages.py``, function by function: the stage functions and helpers a
-   stage function calls, and the library names each uses (so ``run_spatial`` does not
-   depend on the modules that only ``run_cluster`` imports);
-3. every other ``pipeline`` module whole: all of its ``pipeline.*`` imports, wherever they
-   appear (function-local imports included), transitively, plus the ``__init__.py`` of
-   every package on the way (Python runs them on import).
+1. the CLI package ``pipeline/cli/``: every module ``pipeline/cli/__init__.py`` imports (they
+   register the commands), followed through their module-level imports only, since a
+   command's function-local imports run only for that command;
+2. the CLI function of ``<command>`` (and the helpers of its module it calls): its imports,
+   function-local ones included, which for a stage command are its stage module
+   (``from pipeline.stages import label as stage``);
+3. every other ``pipeline`` module whole, stage modules included: all of its ``pipeline.*``
+   imports, wherever they appear (function-local imports included), transitively, plus the
+   ``__init__.py`` of every package on the way (Python runs them on import).
+
+Each stage module imports only what its stage needs, so ``label`` does not depend on the
+modules that only ``measure`` or ``cluster`` import.
 
 Run ``python -m tests.stage_deps`` to print each stage's derived code deps, with whole
 package folders folded into one entry, in the form ``dvc.yaml`` uses; ``--write`` puts them
@@ -26,8 +30,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "pipeline"
-CLI = PACKAGE / "cli.py"
-STAGES = PACKAGE / "stages.py"
+CLI = PACKAGE / "cli"
+STAGES = PACKAGE / "stages"
+ENTRY_PACKAGES = ("pipeline.cli", "pipeline.stages")  # only the CLI imports these
 
 
 def module_file(name: str) -> Path | None:
@@ -68,8 +73,26 @@ def _imported_modules(node: ast.AST) -> set[str]:
     return modules
 
 
+def _is_within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def _top_level_modules(tree: ast.Module) -> set[str]:
+    """pipeline modules imported at module level (not inside functions or classes)."""
+    return _imported_modules(
+        ast.Module(
+            body=[item for item in tree.body if isinstance(item, ast.Import | ast.ImportFrom)],
+            type_ignores=[],
+        )
+    )
+
+
 def module_closure(modules: set[str]) -> set[Path]:
-    """Files of ``modules`` and of everything they import, transitively."""
+    """Files of ``modules`` and of everything they import, transitively.
+
+    A module of the CLI package is followed through its module-level imports only (its
+    commands' function-local imports run for those commands); any other module whole.
+    """
     files: set[Path] = set()
     pending = list(modules)
     seen: set[str] = set()
@@ -83,9 +106,18 @@ def module_closure(modules: set[str]) -> set[Path]:
             continue
         files.add(path)
         files.update(_package_inits(name))
-        if path == STAGES:
-            raise AssertionError("a library module imports pipeline.stages (data flows one way)")
-        pending.extend(_imported_modules(ast.parse(path.read_text())))
+        tree = ast.parse(path.read_text())
+        if _is_within(name, "pipeline.cli"):
+            pending.extend(_top_level_modules(tree))
+            continue
+        imported = _imported_modules(tree)
+        if not any(_is_within(name, package) for package in ENTRY_PACKAGES) and any(
+            _is_within(other, package) for other in imported for package in ENTRY_PACKAGES
+        ):
+            raise AssertionError(
+                f"{name} imports pipeline.stages or pipeline.cli (data flows one way)"
+            )
+        pending.extend(imported)
     return files
 
 
@@ -144,54 +176,32 @@ def function_closure(path: Path, start: set[str]) -> tuple[set[str], set[str]]:
     return reached, modules
 
 
-def cli_command_functions() -> dict[str, str]:
-    """CLI command name -> function name in cli.py."""
+def cli_command_functions() -> dict[str, tuple[Path, str]]:
+    """CLI command name -> (module file in pipeline/cli/, function name)."""
     commands = {}
-    for item in ast.parse(CLI.read_text()).body:
-        if not isinstance(item, ast.FunctionDef):
-            continue
-        for decorator in item.decorator_list:
-            if not (
-                isinstance(decorator, ast.Call)
-                and isinstance(decorator.func, ast.Attribute)
-                and decorator.func.attr == "command"
-            ):
+    for path in sorted(CLI.glob("*.py")):
+        for item in ast.parse(path.read_text()).body:
+            if not isinstance(item, ast.FunctionDef):
                 continue
-            name = item.name.replace("_", "-")
-            if decorator.args and isinstance(decorator.args[0], ast.Constant):
-                name = decorator.args[0].value
-            commands[name] = item.name
+            for decorator in item.decorator_list:
+                if not (
+                    isinstance(decorator, ast.Call)
+                    and isinstance(decorator.func, ast.Attribute)
+                    and decorator.func.attr == "command"
+                ):
+                    continue
+                name = item.name.replace("_", "-")
+                if decorator.args and isinstance(decorator.args[0], ast.Constant):
+                    name = decorator.args[0].value
+                commands[name] = (path, item.name)
     return commands
 
 
 def stage_code(command: str) -> set[Path]:
     """Every pipeline source file that ``regclust <command>`` runs."""
-    function = cli_command_functions()[command]
-    _, cli_modules = function_closure(CLI, {function})
-    cli_tree = ast.parse(CLI.read_text())
-    called = {
-        item.attr
-        for item in ast.walk(_definitions(cli_tree)[function])
-        if isinstance(item, ast.Attribute)
-        and isinstance(item.value, ast.Name)
-        and item.value.id == "stages"
-    }
-    _, stage_modules = function_closure(STAGES, called)
-    # cli.py's own module-level imports run for every command (except stages, analysed above)
-    top_level = {
-        name
-        for name in _imported_modules(
-            ast.Module(
-                body=[
-                    item for item in cli_tree.body if isinstance(item, ast.Import | ast.ImportFrom)
-                ],
-                type_ignores=[],
-            )
-        )
-        if name != "pipeline.stages"
-    }
-    modules = (cli_modules | stage_modules | top_level) - {"pipeline.stages"}
-    return module_closure(modules) | {CLI, STAGES} | _package_inits("pipeline.stages")
+    path, function = cli_command_functions()[command]
+    _, command_modules = function_closure(path, {function})  # e.g. its stage module
+    return module_closure({"pipeline.cli", *command_modules})
 
 
 def declared_code(deps: list[str]) -> set[Path]:

@@ -9,9 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import stages
 from pipeline.cli import main
 from pipeline.errors import UserError
+from pipeline.stages import cluster as cluster_stage
+from pipeline.stages import label as label_stage
+from pipeline.stages import measure as measure_stage
+from pipeline.stages import publish as publish_stage
+from pipeline.stages import region_groups as region_groups_stage
+from pipeline.stages import relate as relate_stage
+from pipeline.stages import spatial as spatial_stage
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -211,7 +217,7 @@ def test_failed_run_leaves_the_previous_result_intact(tmp_path, monkeypatch):
         written.extend(sorted(path.name for path in layout.processed.iterdir()))
         raise UserError("forced failure in measure")
 
-    monkeypatch.setattr(stages, "run_measure", measure_fails)
+    monkeypatch.setattr(measure_stage, "run_measure", measure_fails)
     arguments = ["run", "--employment", str(GOOD), "--classification", "naics2017"]
     assert main([*arguments, "--out", str(out)]) == 2
     assert "employment.parquet" in written  # ingest had written into the temporary folder
@@ -229,17 +235,17 @@ def test_failed_run_leaves_the_previous_result_intact(tmp_path, monkeypatch):
 def test_successful_run_replaces_the_previous_result(tmp_path, monkeypatch):
     out = tmp_path / "results"
     _previous_result(out)
-    for name in (
-        "run_relate",
-        "run_measure",
-        "run_cluster",
-        "run_spatial",
-        "run_label",
-        "run_region_groups",
+    for stage, name in (
+        (relate_stage, "run_relate"),
+        (measure_stage, "run_measure"),
+        (cluster_stage, "run_cluster"),
+        (spatial_stage, "run_spatial"),
+        (label_stage, "run_label"),
+        (region_groups_stage, "run_region_groups"),
     ):
-        monkeypatch.setattr(stages, name, lambda *args, **kwargs: None)
+        monkeypatch.setattr(stage, name, lambda *args, **kwargs: None)
     monkeypatch.setattr(
-        stages,
+        publish_stage,
         "run_publish",
         lambda settings, dataset, layout: (layout.processed / "metrics.json").write_text("{}"),
     )
@@ -349,6 +355,31 @@ def test_related_clusters_and_missing_relatedness():
     assert industry["related"][0]["rank"] == 1
     coarse = regclust("related", "3364", "--industry")  # relatedness is between 6-digit codes
     assert coarse.returncode == 0 and "those within 3364: 336411, 336412" in coarse.stdout
+
+
+@needs_tables
+def test_related_clusters_from_the_data_where_the_cluster_mapping_lists_none():
+    # the US Cluster Mapping dump lists no related cluster for aerospace (cluster 1): the
+    # dataset's industry relatedness, aggregated to clusters, answers instead
+    payload = json.loads(regclust("related", "aerospace", "--json").stdout)
+    assert payload["code"] == "1" and payload["source"].startswith("industry_relatedness")
+    related = payload["related"]
+    assert len(related) == 10 and all(0 < row["linked_share"] <= 1 for row in related)
+    shares = [row["linked_share"] for row in related]
+    assert shares == sorted(shares, reverse=True)
+    assert "1" not in {row["related_cluster_code"] for row in related}
+    # --source data for a listed cluster; --source cmp for one the list lacks says so
+    data = json.loads(regclust("related", "Automotive", "--source", "data", "--json").stdout)
+    assert data["source"].startswith("industry_relatedness") and data["related"]
+    listed = regclust("related", "1", "--source", "cmp")
+    assert listed.returncode == 0 and "no related cluster listed" in listed.stdout
+    # outside the US there is no Cluster Mapping list: one line, exit 2
+    foreign = regclust("related", "C", "--dataset", "gb_nuts2_2015_2022", "--source", "cmp")
+    assert foreign.returncode == 2 and "use --source data" in foreign.stderr
+    sections = json.loads(
+        regclust("related", "C", "--dataset", "gb_nuts2_2015_2022", "--json").stdout
+    )
+    assert sections["related"] and sections["source"].startswith("industry_relatedness")
 
 
 @needs_tables

@@ -39,8 +39,25 @@ def test_every_dep_exists(name):
 
 
 def test_derivation_sees_function_level_imports():
-    """A module imported only inside a function still counts (the spatial stage's esda code)."""
+    """The stage module a command imports inside its function counts, and only that one."""
     spatial = {str(p.relative_to(ROOT)) for p in stage_code("spatial")}
-    assert "pipeline/measures/spatial.py" in spatial
-    assert "pipeline/stages.py" in spatial and "pipeline/config.py" in spatial
+    assert "pipeline/stages/spatial.py" in spatial and "pipeline/config.py" in spatial
+    assert any(path.startswith("pipeline/measures/spatial") for path in spatial)
     assert "pipeline/clusters/strength.py" not in spatial
+    assert "pipeline/stages/cluster.py" not in spatial
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_a_stage_runs_only_its_own_stage_module(name):
+    command = stage_command(STAGES[name])
+    stage_modules = {
+        p.name for p in stage_code(command) if p.parent == ROOT / "pipeline" / "stages"
+    }
+    shared = {"__init__.py", "common.py", "names.py"}
+    assert stage_modules - shared == {f"{command.replace('-', '_')}.py"}
+
+
+def test_later_stages_do_not_run_the_measure_code():
+    for command in ("label", "publish", "maps"):
+        runs = {str(p.relative_to(ROOT)) for p in stage_code(command)}
+        assert not runs & {"pipeline/compute.py", "pipeline/engine/distributed.py"}, command

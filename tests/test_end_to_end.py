@@ -149,7 +149,11 @@ def test_dvc_repro_is_incremental(subset_project):
     assert ran == {"label@subset", "publish@subset", "maps@subset"}
     # an edit to a module a stage runs (not only the module named after it) makes it stale
     stale_after = {}
-    for module in ("pipeline/measures/change.py", "pipeline/config.py", "pipeline/stages.py"):
+    for module in (
+        "pipeline/measures/change.py",
+        "pipeline/config.py",
+        "pipeline/stages/label.py",  # one stage module: only its stage reruns
+    ):
         edited = project / module
         original = edited.read_text()
         edited.write_text(original + "\n# edited\n")
@@ -165,6 +169,7 @@ def test_dvc_repro_is_incremental(subset_project):
         stale_after[module] = stale
     assert "cluster" in stale_after["pipeline/measures/change.py"]
     assert stale_after["pipeline/config.py"] == set(dvc_stages())
+    assert stale_after["pipeline/stages/label.py"] == {"label"}
 
 
 def test_user_errors_exit_2_without_traceback(tmp_path, capsys, monkeypatch):

@@ -23,7 +23,7 @@ from pipeline.lq_dataset import (
     remove_stale_folders,
 )
 from pipeline.measures.specialization import location_quotients
-from pipeline.stages import LQ_NAMED_SCHEMA, _named_quotients
+from pipeline.stages.measure import LQ_NAMED_SCHEMA, _named_quotients
 
 YEARS = (2017, 2018, 2021)
 ABOUT = {"dataset": "toy", "measure": "employment", "unit": "jobs"}

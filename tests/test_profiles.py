@@ -334,18 +334,20 @@ def test_detroit_profile_on_the_published_tables():
     assert {"42660", "48620"} & set(leaders["region_id"])
 
 
+DEFINITIONS = pd.DataFrame(
+    {
+        "industry_code": ["1", "2", "3", "4"] * 2,
+        "industry_name": ["a", "b", "c", "d"] * 2,
+        "method": ["benchmark"] * 4 + ["derived"] * 4,
+        "cluster_code": ["B1", "B1", "B2", "B3", "D1", "D1", "D1", "D2"],
+        "cluster_name": ["Bx", "Bx", "By", "Bz", "Dx", "Dx", "Dx", "Dy"],
+        "cluster_type": "traded",
+    }
+)
+
+
 def test_compare_definitions_purity_kept_together_and_identical_pairs():
-    clusters = pd.DataFrame(
-        {
-            "industry_code": ["1", "2", "3", "4"] * 2,
-            "industry_name": ["a", "b", "c", "d"] * 2,
-            "method": ["benchmark"] * 4 + ["derived"] * 4,
-            "cluster_code": ["B1", "B1", "B2", "B3", "D1", "D1", "D1", "D2"],
-            "cluster_name": ["Bx", "Bx", "By", "Bz", "Dx", "Dx", "Dx", "Dy"],
-            "cluster_type": "traded",
-        }
-    )
-    comparison = compare_definitions(clusters)
+    comparison = compare_definitions(DEFINITIONS)
     assert comparison.derived.loc["D1", "purity"] == pytest.approx(2 / 3)
     assert comparison.derived.loc["D1", "made of (benchmark cluster (industries))"] == (
         "Bx (2); By (1)"
@@ -353,6 +355,51 @@ def test_compare_definitions_purity_kept_together_and_identical_pairs():
     assert comparison.benchmark["kept together"].tolist() == [1.0, 1.0, 1.0]
     assert comparison.identical == 1  # D2 == B3
     assert len(comparison.pairs) == 4
+
+
+def test_compare_definitions_summarises_both_sides_in_full():
+    comparison = compare_definitions(DEFINITIONS, parts=1)
+    derived = pd.DataFrame(
+        {
+            "derived cluster": ["Dx", "Dy"],
+            "industries": [3, 1],
+            "benchmark clusters": [2, 1],
+            "purity": [2 / 3, 1.0],
+            "made of (benchmark cluster (industries))": ["Bx (2); +1 more", "Bz (1)"],
+        },
+        index=pd.Index(["D1", "D2"], name="cluster_code_derived"),
+    )
+    benchmark = pd.DataFrame(
+        {
+            "benchmark cluster": ["Bx", "By", "Bz"],
+            "industries": [2, 1, 1],
+            "derived clusters": [1, 1, 1],
+            "kept together": [1.0, 1.0, 1.0],
+            "split into (derived cluster (industries))": ["Dx (2)", "Dx (1)", "Dy (1)"],
+        },
+        index=pd.Index(["B1", "B2", "B3"], name="cluster_code_benchmark"),
+    )
+    pd.testing.assert_frame_equal(comparison.derived, derived)
+    pd.testing.assert_frame_equal(comparison.benchmark, benchmark)
+
+
+@pytest.mark.parametrize("parts", [1, 4])
+def test_compare_definitions_sides_mirror_each_other(parts):
+    """Swapping the methods swaps the two summaries: one rule builds both sides."""
+    swapped = DEFINITIONS.assign(
+        method=DEFINITIONS["method"].map({"benchmark": "derived", "derived": "benchmark"})
+    )
+    comparison = compare_definitions(DEFINITIONS, parts)
+    mirrored = compare_definitions(swapped, parts)
+    for own, other in (
+        (comparison.derived, mirrored.benchmark),
+        (comparison.benchmark, mirrored.derived),
+    ):
+        pd.testing.assert_frame_equal(
+            own.set_axis(range(own.shape[1]), axis=1).rename_axis(None),
+            other.set_axis(range(other.shape[1]), axis=1).rename_axis(None),
+        )
+    assert comparison.identical == mirrored.identical == 1
 
 
 def test_with_names_names_list_columns_in_order_and_leaves_unknown_codes_null():

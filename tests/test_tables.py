@@ -1,4 +1,4 @@
-"""The table schemas (pipeline/tables.py): one per published table, every column described,
+"""The table schemas (pipeline/tables/): one per published table, every column described,
 validation at write time, and a data dictionary that is right for each dataset."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ SETTINGS = project_settings()
 
 
 def _about(dataset: str) -> dict[str, str]:
-    """The writers' metadata for a dataset of params.yaml (as pipeline.stages._about)."""
+    """The writers' metadata for a dataset of params.yaml (as pipeline.stages.common._about)."""
     config = SETTINGS.dataset(dataset)
     return {
         "dataset": dataset,
@@ -92,7 +92,7 @@ def test_validation_rejects_a_wrong_dtype_in_one_line():
     message = str(error.value)
     assert "\n" not in message
     assert message.startswith("spatial_weights.parquet: column 'weight' has the wrong dtype")
-    assert "pipeline/tables.py" in message
+    assert "pipeline/tables/" in message
 
 
 def test_validation_rejects_values_outside_the_rules():
@@ -206,7 +206,8 @@ def test_the_value_vocabularies_agree_with_the_modules_that_write_them():
     from pipeline.sources.schema import EMPLOYMENT_FLAGS
 
     assert tables.LABELS == LABELS
-    assert tables.LQ_CLASSES == LQ_CLASSES and tables.TRANSITIONS == TRANSITIONS
+    assert tables.measures.LQ_CLASSES == LQ_CLASSES
+    assert tables.regional_clusters.TRANSITIONS == TRANSITIONS
     assert set(tables.QUADRANTS) == {*spatial.QUADRANT_LABELS.values(), spatial.NOT_SIGNIFICANT}
     assert set(tables.H_METHODS) == {
         concentration.H_EQUAL_PLANTS,

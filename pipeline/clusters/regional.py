@@ -262,6 +262,8 @@ def merge_groups(
         codes = csa_codes.reindex(index).to_numpy(dtype=object) if csa_codes is not None else None
         by_size = sorted(lonely, key=lambda i: (-float(np.asarray(employment)[i]), index[i]))
         for i in by_size:
+            if np.isnan(lon[i]) or np.isnan(lat[i]):  # no centroid: no distance is known
+                continue
             distance = haversine_km(lon[i], lat[i], lon, lat)
             distance[i] = np.inf
             if codes is not None and pd.notna(codes[i]):
@@ -404,6 +406,12 @@ def regional_clusters(
     points = region_points(regions)
     connected = set(weights.loc[weights["weight"] > 0, "focal"].astype(str))
     isolates = set(regions["region_id"].astype(str)) - connected
+    # merge_groups runs once per cluster and year: its lookups go by plain Python strings
+    # (object columns), not Arrow strings converted again on every call
+    edges = weights.loc[weights["weight"] > 0, ["focal", "neighbor", "weight"]].astype(
+        {"focal": object, "neighbor": object}
+    )
+    points = points.astype({"region_id": object})
     pieces = []
     for _, pairs in notable.groupby(["year", "cluster_code"], sort=True):
         if len(pairs) == 1:  # one region is one group, whatever the rule
@@ -412,7 +420,7 @@ def regional_clusters(
         component = merge_groups(
             pairs["region_id"].to_numpy(),
             pairs["employment"].fillna(0.0).to_numpy(),
-            weights,
+            edges,
             rule=rule,
             csa_codes=csa_codes,
             points=points,
@@ -495,9 +503,11 @@ def regional_clusters(
 
     shapes = regions.set_index("region_id").geometry
     geometry = membership.assign(geometry=membership["region_id"].map(shapes))
+    # only members with a boundary are dissolved: a cluster with none has no geometry (as
+    # the empty collection their union would be), and a union skips missing shapes anyway
+    geometry = geometry[geometry["geometry"].notna()]
     geometry = gpd.GeoDataFrame(geometry, geometry="geometry", crs=regions.crs)
     dissolved = geometry.dissolve(by="regional_cluster_id")["geometry"]
-    # members without a boundary dissolve to an empty collection: no geometry is null
     dissolved = dissolved.where(~dissolved.is_empty, None)
     grouped["geometry"] = grouped["regional_cluster_id"].map(dissolved)
     result = gpd.GeoDataFrame(grouped, geometry="geometry", crs=regions.crs)

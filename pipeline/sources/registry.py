@@ -12,6 +12,7 @@ dataset's raw folder and name the source in params.yaml.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Callable
 from pathlib import Path
@@ -19,32 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import UserError
-from pipeline.geography.boundaries import read_boundaries
-from pipeline.geography.contiguity import adjacency_graph, merged_contiguity, weights_table
-from pipeline.sources import cbsa_vintages, us_counties, us_geography
-from pipeline.sources.cbp_files import read_cbp_county_file
-from pipeline.sources.eurostat import ingest_eurostat_files
-from pipeline.sources.gb_bres import ingest_gb_bres
-from pipeline.sources.generic import (
-    ingest_generic,
-    ingest_generic_folder,
-    ingest_generic_years,
-    read_generic,
-    stream_generic,
-)
-from pipeline.sources.qcew_files import ingest_qcew_files
-from pipeline.sources.ru_rosstat import ingest_ru_shipments
 from pipeline.sources.schema import IngestResult
-from pipeline.sources.suppression import (
-    UNPUBLISHED_FIRST_YEAR,
-    holdout_unpublished,
-    impute_suppressed,
-    imputed_employment_by_level,
-)
-from pipeline.sources.suppression import estimate_unpublished as estimate_unpublished_cells
-from pipeline.sources.us_cbp import read_cbp_cbsa, unpublished_keywords
-from pipeline.sources.us_counties import ingest_cbp_counties
-from pipeline.sources.us_qcew import bls_lq_agreement, ingest_qcew_states, read_published_lq
+
+# The readers are imported when a source is read, not with this module: the publish stage
+# needs only source_metrics, and the readers pull in libpysal and the geography stack (~1 s).
 
 
 def _need(raw: Path, name: str) -> Path:
@@ -60,6 +39,10 @@ def ingest_cbp_cbsa(raw: Path, estimate_unpublished: bool = False, **unpublished
     ``estimate_unpublished`` and the ``unpublished_*`` options (params.yaml
     ``datasets.<name>.options``) go to :func:`pipeline.sources.us_cbp.read_cbp_cbsa`.
     """
+    from pipeline.geography.contiguity import adjacency_graph, merged_contiguity, weights_table
+    from pipeline.sources import cbsa_vintages, us_geography
+    from pipeline.sources.us_cbp import read_cbp_cbsa
+
     employment = read_cbp_cbsa(
         _need(raw, "cbp2019_cbsa_naics.parquet"), estimate_unpublished, **unpublished
     )
@@ -94,6 +77,14 @@ def ingest_generic_files(
     A typed Parquet table is read one year at a time (:func:`stream_generic`): the result's
     employment is then an :class:`~pipeline.sources.generic.EmploymentYears`.
     """
+    from pipeline.geography.boundaries import read_boundaries
+    from pipeline.sources.generic import (
+        ingest_generic,
+        ingest_generic_years,
+        read_generic,
+        stream_generic,
+    )
+
     hierarchy_path = Path(hierarchy) if hierarchy else None
     boundaries = read_boundaries(Path(regions), id_field) if regions else None
     years = stream_generic(Path(employment), classification, hierarchy_path)
@@ -114,11 +105,17 @@ def ingest_cbp_county_files(
     Withheld cells are imputed from size classes and parent residuals unless ``impute`` is
     false (they then stay null, flagged suppressed). With ``estimate_unpublished``, files from
     2017 on (when CBP stopped publishing cells of fewer than 3 establishments) also get
-    estimates for their absent cells (:func:`pipeline.sources.suppression.estimate_unpublished`,
+    estimates for their absent cells (:func:`pipeline.sources.unpublished.estimate_unpublished`,
     defaults). County boundaries and contiguity come
     from ``us_counties_2017_10m.topojson.json`` and ``county_adjacency_2023.csv`` in the same
     folder, as for the CBP county panel.
     """
+    from pipeline.sources import us_counties
+    from pipeline.sources.cbp_files import read_cbp_county_file
+    from pipeline.sources.unpublished import UNPUBLISHED_FIRST_YEAR
+    from pipeline.sources.unpublished import estimate_unpublished as estimate_unpublished_cells
+    from pipeline.sources.withheld_cbp import impute_suppressed
+
     files = sorted(raw.glob("cbp??co.txt")) + sorted(raw.glob("cbp??co.zip"))
     if not files:
         raise UserError(
@@ -149,18 +146,30 @@ def ingest_cbp_county_files(
     return IngestResult(employment, regions, weights)
 
 
-SOURCES: dict[str, Callable[..., IngestResult]] = {
-    "cbp_county_file": ingest_cbp_county_files,
-    "generic": ingest_generic_folder,
-    "generic_files": ingest_generic_files,
-    "cbp_cbsa": ingest_cbp_cbsa,
-    "qcew_states": ingest_qcew_states,
-    "cbp_counties": ingest_cbp_counties,
-    "gb_bres": ingest_gb_bres,
-    "ru_rosstat": ingest_ru_shipments,
-    "qcew_files": ingest_qcew_files,
-    "eurostat": ingest_eurostat_files,
+# source name -> "module:function" of its reader (imported by :func:`reader`)
+SOURCES: dict[str, str] = {
+    "cbp_county_file": f"{__name__}:ingest_cbp_county_files",
+    "generic": "pipeline.sources.generic:ingest_generic_folder",
+    "generic_files": f"{__name__}:ingest_generic_files",
+    "cbp_cbsa": f"{__name__}:ingest_cbp_cbsa",
+    "qcew_states": "pipeline.sources.us_qcew:ingest_qcew_states",
+    "cbp_counties": "pipeline.sources.us_counties:ingest_cbp_counties",
+    "gb_bres": "pipeline.sources.gb_bres:ingest_gb_bres",
+    "ru_rosstat": "pipeline.sources.ru_rosstat:ingest_ru_shipments",
+    "qcew_files": "pipeline.sources.qcew_files:ingest_qcew_files",
+    "eurostat": "pipeline.sources.eurostat:ingest_eurostat_files",
 }
+
+
+def reader(source: str) -> Callable[..., IngestResult]:
+    """The reader registered for ``source`` (imported on first use)."""
+    if source not in SOURCES:
+        raise UserError(
+            f"params.yaml: unknown dataset source '{source}'; known: {', '.join(sorted(SOURCES))}"
+        )
+    module, name = SOURCES[source].split(":")
+    return getattr(importlib.import_module(module), name)
+
 
 # `regclust fetch` kind -> the source that reads what it downloads (kind 'url' is any file).
 FETCH_SOURCES = {"cbp-county": "cbp_county_file", "qcew": "qcew_files", "eurostat": "eurostat"}
@@ -174,16 +183,12 @@ def ingest(
     ``options`` (params.yaml ``datasets.<name>.options``) go to the reader as keywords; the
     dataset's ``classification`` goes to readers that take one (the generic ones).
     """
-    if source not in SOURCES:
-        raise UserError(
-            f"params.yaml: unknown dataset source '{source}'; known: {', '.join(sorted(SOURCES))}"
-        )
-    reader = SOURCES[source]
+    read = reader(source)
     keywords = dict(options or {})
-    if classification and "classification" in inspect.signature(reader).parameters:
+    if classification and "classification" in inspect.signature(read).parameters:
         keywords.setdefault("classification", classification)
     try:
-        return reader(Path(raw), **keywords)
+        return read(Path(raw), **keywords)
     except TypeError as error:
         if "unexpected keyword" in str(error):
             raise UserError(
@@ -193,6 +198,8 @@ def ingest(
 
 
 def _qcew_agreement(raw: Path, location_quotients: pd.DataFrame) -> dict:
+    from pipeline.sources.us_qcew import bls_lq_agreement, read_published_lq
+
     return {"bls_lq_agreement": bls_lq_agreement(location_quotients, read_published_lq(raw))}
 
 
@@ -203,6 +210,9 @@ SOURCE_METRICS: dict[str, Callable[[Path, pd.DataFrame], dict]] = {
 
 
 def _cbsa_holdout(raw: Path, options: dict, holdout) -> dict:
+    from pipeline.sources.unpublished import holdout_unpublished
+    from pipeline.sources.us_cbp import read_cbp_cbsa, unpublished_keywords
+
     published = read_cbp_cbsa(_need(Path(raw), "cbp2019_cbsa_naics.parquet"))
     unpublished = {name: value for name, value in options.items() if name != "estimate_unpublished"}
     table = holdout_unpublished(
@@ -239,11 +249,13 @@ def source_metrics(
     (:func:`pipeline.sources.suppression.imputed_employment_by_level`) when it has imputed
     rows; with ``holdout`` (params ``imputation_holdout``) and a source whose unpublished
     cells are estimated (``options['estimate_unpublished']``), ``unpublished_holdout``: the
-    error of :func:`pipeline.sources.suppression.holdout_unpublished` by industry level.
+    error of :func:`pipeline.sources.unpublished.holdout_unpublished` by industry level.
     """
     check = SOURCE_METRICS.get(source)
     metrics = check(Path(raw), location_quotients) if check else {}
     if employment is not None and (employment["employment_flag"] == "imputed").any():
+        from pipeline.sources.suppression import imputed_employment_by_level
+
         metrics["imputed_employment_by_level"] = imputed_employment_by_level(employment)
     options = dict(options or {})
     if holdout is not None and source in HOLDOUT_METRICS and options.get("estimate_unpublished"):

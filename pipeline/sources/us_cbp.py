@@ -2,7 +2,7 @@
 
 Since 2017 CBP publishes no cell with fewer than 3 establishments: the metro (CBSA) extract
 simply has no row for it. With ``estimate_unpublished`` the reader adds estimates for those
-cells from their parents' residuals (:func:`pipeline.sources.suppression.estimate_unpublished`,
+cells from their parents' residuals (:func:`pipeline.sources.unpublished.estimate_unpublished`,
 flag 'imputed'); ``measure.use_imputed: false`` leaves them out again.
 """
 
@@ -17,11 +17,11 @@ import pandas as pd
 from pipeline.classifications.naics import naics_level
 from pipeline.errors import UserError
 from pipeline.sources.schema import canonical_employment, read_raw_parquet
-from pipeline.sources.suppression import estimate_unpublished
+from pipeline.sources.unpublished import estimate_unpublished
 
 CBSA_COLUMNS = ["year", "cbsa_code", "naics_code", "naics_level", "emp", "est"]
 # Dataset options (params.yaml ``datasets.<name>.options``) -> the keywords of
-# :func:`pipeline.sources.suppression.estimate_unpublished`, whose defaults apply when absent.
+# :func:`pipeline.sources.unpublished.estimate_unpublished`, whose defaults apply when absent.
 UNPUBLISHED_OPTIONS = {
     "unpublished_weight": "weight",
     "unpublished_selection": "selection",
@@ -30,7 +30,7 @@ UNPUBLISHED_OPTIONS = {
 
 
 def unpublished_keywords(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The :func:`~pipeline.sources.suppression.estimate_unpublished` keywords of the
+    """The :func:`~pipeline.sources.unpublished.estimate_unpublished` keywords of the
     dataset options ``unpublished_weight``, ``unpublished_selection`` and
     ``max_unpublished_establishments``.
 
@@ -102,7 +102,7 @@ def read_cbp_cbsa(
         The extract (columns :data:`CBSA_COLUMNS`).
     estimate_unpublished_cells : bool
         Add estimates for the cells CBP does not publish (flag 'imputed'), see
-        :func:`pipeline.sources.suppression.estimate_unpublished`.
+        :func:`pipeline.sources.unpublished.estimate_unpublished`.
     **unpublished
         ``unpublished_weight``, ``unpublished_selection``, ``max_unpublished_establishments``
         (params.yaml ``datasets.<name>.options``): its ``weight``, ``selection`` and

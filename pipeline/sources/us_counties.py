@@ -65,8 +65,8 @@ from pipeline.sources.schema import (
     canonical_employment,
     check_employment,
 )
-from pipeline.sources.suppression import estimate_unpublished as estimate_unpublished_cells
-from pipeline.sources.suppression import impute_suppressed
+from pipeline.sources.unpublished import estimate_unpublished as estimate_unpublished_cells
+from pipeline.sources.withheld_cbp import impute_suppressed
 
 CBP_FILE = "cbp_county_naics_2017_2021.parquet"
 BOUNDARY_FILE = "us_counties_2017_10m.topojson.json"
@@ -330,12 +330,12 @@ def estimate_county_cells(
         :func:`county_employment` output.
     impute_withheld : bool
         Fill the 2017 withheld rows (null, 'suppressed') with
-        :func:`pipeline.sources.suppression.impute_suppressed`: their establishments times
+        :func:`pipeline.sources.withheld_cbp.impute_suppressed`: their establishments times
         the industry's average size, fitted to the parent's residual (the extract has no
         size classes).
     estimate_unpublished : bool
         Add the cells CBP does not publish (fewer than 3 establishments) with
-        :func:`pipeline.sources.suppression.estimate_unpublished`, year by year.
+        :func:`pipeline.sources.unpublished.estimate_unpublished`, year by year.
     unpublished_weight, unpublished_selection, max_unpublished_establishments
         Its ``weight``, ``selection`` and ``max_establishments``.
 

@@ -36,8 +36,9 @@ of the true US figure and every other state's LQ of that industry comes out too 
 as is, suppressed cells keep a null employment and the flag 'suppressed' (never a zero), and
 only about two thirds of all disclosed cells then match BLS within +-0.01.
 
-:func:`pipeline.sources.suppression.estimate_suppressed_employment` (the project's one
-imputation module; re-exported here) fills suppressed cells from the hierarchy instead of
+:func:`pipeline.sources.withheld_qcew.estimate_suppressed_employment` (QCEW's priors for
+the one residual-allocation engine, :mod:`pipeline.sources.residual_allocation`; re-exported
+here) fills suppressed cells from the hierarchy instead of
 reading BLS's LQs back (``employment_flag`` 'imputed'). QCEW is a census without noise, so a
 parent cell equals the sum of its children up to the rounding of annual averages; the
 difference between a parent and its disclosed children in a state (the residual) is what the
@@ -69,7 +70,7 @@ from pipeline.classifications.naics import naics_parent
 from pipeline.errors import UserError
 from pipeline.sources import us_geography, us_states
 from pipeline.sources.schema import IngestResult, canonical_employment, read_raw_parquet
-from pipeline.sources.suppression import (  # noqa: F401  (re-exported: the QCEW engine moved)
+from pipeline.sources.withheld_qcew import (  # noqa: F401  (re-exported: QCEW priors moved)
     WEIGHT_METHODS,
     estimate_suppressed_employment,
     sibling_weights,

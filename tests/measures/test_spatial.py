@@ -196,7 +196,7 @@ def test_global_moran_result_does_not_depend_on_blocking_or_order(
     values.iloc[[2, 7], [0, 3, 5]] = np.nan  # missing patterns take the blocked path
     together = global_moran(values, pnw_graph, 99, 0, "drop")
     for columns_per_product in (1, 7, 1000):
-        monkeypatch.setattr(spatial, "COLUMNS_PER_PRODUCT", columns_per_product)
+        monkeypatch.setattr(spatial.moran, "COLUMNS_PER_PRODUCT", columns_per_product)
         pd.testing.assert_frame_equal(global_moran(values, pnw_graph, 99, 0, "drop"), together)
     shuffled = values.sample(frac=1.0, random_state=1)
     pd.testing.assert_frame_equal(global_moran(shuffled, pnw_graph, 99, 0, "drop"), together)
@@ -453,7 +453,7 @@ def test_restricted_weights_are_libpysal_subgraph_bit_for_bit(pnw_graph, dropped
     kept = np.asarray(pnw_graph.unique_ids)[mask].astype(object)
     reference = pnw_graph.subgraph(kept).transform("r")
     summary = reference.summary()
-    restricted = spatial._Weights.of(pnw_graph).restricted(mask)
+    restricted = spatial.weights._Weights.of(pnw_graph).restricted(mask)
     expected = reference.sparse
     np.testing.assert_array_equal(restricted.sparse.indptr, expected.indptr)
     np.testing.assert_array_equal(restricted.sparse.indices, expected.indices)

@@ -74,7 +74,7 @@ def test_generic_folder_source_takes_the_dataset_classification(tmp_path):
 
 
 def test_every_fetch_kind_has_a_source_that_reads_its_download():
-    from pipeline.cli import FETCH_KINDS
+    from pipeline.cli.own_data import FETCH_KINDS
     from pipeline.sources.registry import FETCH_SOURCES, SOURCES
 
     assert set(FETCH_SOURCES) == set(FETCH_KINDS) - {"url"}
