@@ -54,27 +54,11 @@ def dask_client(settings: ComputeSettings, override: str | None = None) -> Itera
         yield client
 
 
-@contextmanager
-def shared_scheduler(settings: ComputeSettings, override: str | None = None) -> Iterator[str]:
-    """Yield a scheduler address that several stages can share, e.g. all of ``regclust run``.
-
-    The address given (``override``, DASK_SCHEDULER_ADDRESS, params.yaml) as it is; else a
-    LocalCluster is started once, as :func:`dask_client` would, and closed at the end, so
-    each stage connects to it instead of starting (and importing into) workers of its own.
-    """
-    address = scheduler_address(settings, override)
-    if address:
-        yield address
-        return
-    with dask_client(settings) as client:
-        yield client.scheduler.address
-
-
 def release_worker_memory(address: str) -> None:
     """Hand the workers' freed memory back to the OS (:func:`release_memory` on each).
 
-    Between stages that share a cluster the idle workers would otherwise keep the heap of
-    the last stage (about 0.5 GB each after the measure stage of a 10M-row panel).
+    Between the stages of ``regclust run`` on one scheduler the idle workers would otherwise
+    keep the heap of the last stage (about 0.5 GB each after the measure stage of a 10M-row panel).
     """
     with Client(address, timeout="30s") as client:
         client.run(release_memory)

@@ -152,23 +152,24 @@ def run_all(
     address = scheduler_address(settings.compute, scheduler)
     with _all_or_nothing(out) as building:
         layout = Layout(processed=building, interim=building / "interim")
-        ingest.run_ingest(settings, "user", layout)
-        release_memory()  # each stage's frames are gone: give their heap back
-        relate.run_relate(settings, "user", layout)
-        release_memory()
-        measure.run_measure(settings, "user", layout, address)
-        if address:
-            release_worker_memory(address)  # idle during the cluster stage
-        release_memory()
-        cluster.run_cluster(settings, "user", layout)
-        release_memory()
-        spatial.run_spatial(settings, "user", layout, address)
-        release_memory()
-        label.run_label(settings, "user", layout)
-        release_memory()
-        region_groups.run_region_groups(settings, "user", layout)
-        release_memory()
-        publish.run_publish(settings, "user", layout)
+        on_dask = {measure.run_measure, spatial.run_spatial}
+        for run_stage in (
+            ingest.run_ingest,
+            relate.run_relate,
+            measure.run_measure,
+            cluster.run_cluster,
+            spatial.run_spatial,
+            label.run_label,
+            region_groups.run_region_groups,
+            publish.run_publish,
+        ):
+            if run_stage in on_dask:
+                run_stage(settings, "user", layout, address)
+                if address:
+                    release_worker_memory(address)  # the workers idle until the next dask stage
+            else:
+                run_stage(settings, "user", layout)
+            release_memory()  # each stage's frames are gone: give their heap back
     typer.echo(f"regclust: published tables in {out} (see {out / 'data_dictionary.md'})")
 
 

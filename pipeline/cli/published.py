@@ -43,18 +43,24 @@ class _Tables:
         if not params.exists() and params != DEFAULT_PARAMS:
             raise UserError(f"--params {params}: not found; check the path")
         self.settings = load_settings(params) if params.exists() else project_settings()
+        self._read: dict[str, pd.DataFrame] = {}
 
     def read(self, name: str, optional: bool = False) -> pd.DataFrame | None:
-        path = self.processed / name
-        if not path.exists():
-            if optional:
-                return None
-            raise UserError(f"{path}: not found; run the pipeline first (dvc repro)")
-        if name in ("regions.parquet", "regional_clusters.parquet"):
-            import geopandas as gpd
+        """A published table, read once per command (a shallow copy each time: under
+        pandas' copy-on-write a caller's changes never reach the next caller)."""
+        if name not in self._read:
+            path = self.processed / name
+            if not path.exists():
+                if optional:
+                    return None
+                raise UserError(f"{path}: not found; run the pipeline first (dvc repro)")
+            if name in ("regions.parquet", "regional_clusters.parquet"):
+                import geopandas as gpd
 
-            return gpd.read_parquet(path)
-        return pd.read_parquet(path)
+                self._read[name] = gpd.read_parquet(path)
+            else:
+                self._read[name] = pd.read_parquet(path)
+        return self._read[name].copy(deep=False)
 
     def classification(self) -> str:
         if self.dataset in self.settings.datasets:
