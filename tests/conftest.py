@@ -23,7 +23,9 @@ def subset_cbsas() -> list[str]:
 
 @pytest.fixture(scope="session")
 def cbp_subset(subset_cbsas) -> pd.DataFrame:
-    employment = read_cbp_cbsa(RAW_US / "cbp2019_cbsa_naics.parquet")
+    employment = read_cbp_cbsa(
+        RAW_US / "cbp2019_cbsa_naics.parquet", estimate_unpublished_cells=False
+    )
     return employment[employment["region_id"].isin(subset_cbsas)].reset_index(drop=True)
 
 
@@ -53,7 +55,12 @@ def subset_project(tmp_path: Path, subset_cbsas: list[str]) -> Path:
         shutil.copytree(ROOT / "data" / "raw" / shared, tmp_path / "data" / "raw" / shared)
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["datasets"] = {
-        "subset": {"source": "cbp_cbsa", "raw": "data/raw/subset", "classification": "naics2017"}
+        "subset": {
+            "source": "cbp_cbsa",
+            "raw": "data/raw/subset",
+            "classification": "naics2017",
+            "options": {"estimate_unpublished": False},
+        }
     }
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")

@@ -33,18 +33,21 @@ def _need(raw: Path, name: str) -> Path:
     return path
 
 
-def ingest_cbp_cbsa(raw: Path, estimate_unpublished: bool = False, **unpublished) -> IngestResult:
+def ingest_cbp_cbsa(raw: Path, *, estimate_unpublished: bool, **unpublished) -> IngestResult:
     """CBP 2019 metro/micro areas, with CBSA boundaries and contiguity from counties.
 
     ``estimate_unpublished`` and the ``unpublished_*`` options (params.yaml
-    ``datasets.<name>.options``) go to :func:`pipeline.sources.us_cbp.read_cbp_cbsa`.
+    ``datasets.<name>.options``, required when estimating) go to
+    :func:`pipeline.sources.us_cbp.read_cbp_cbsa`.
     """
     from pipeline.geography.contiguity import adjacency_graph, merged_contiguity, weights_table
     from pipeline.sources import cbsa_vintages, us_geography
     from pipeline.sources.us_cbp import read_cbp_cbsa
 
     employment = read_cbp_cbsa(
-        _need(raw, "cbp2019_cbsa_naics.parquet"), estimate_unpublished, **unpublished
+        _need(raw, "cbp2019_cbsa_naics.parquet"),
+        estimate_unpublished_cells=estimate_unpublished,
+        **unpublished,
     )
     counties = us_geography.read_county_geometry(_need(raw, "us_counties_2010_20m.geojson"))
     delineation = us_geography.read_delineation(_need(raw, "cbsa_county_delineation_2020.csv"))
@@ -99,14 +102,19 @@ def ingest_cbp_county_files(
     impute: bool = True,
     keep_statewide: bool = False,
     estimate_unpublished: bool = False,
+    **unpublished,
 ) -> IngestResult:
     """Census CBP complete county files (``cbpYYco.txt`` or ``.zip``, one per year) in ``raw``.
 
-    Withheld cells are imputed from size classes and parent residuals unless ``impute`` is
-    false (they then stay null, flagged suppressed). With ``estimate_unpublished``, files from
-    2017 on (when CBP stopped publishing cells of fewer than 3 establishments) also get
-    estimates for their absent cells (:func:`pipeline.sources.unpublished.estimate_unpublished`,
-    defaults). County boundaries and contiguity come
+    A source for a user's own dataset (``regclust fetch cbp-county``): its options are the
+    file format's choices, with defaults. Withheld cells are imputed from size classes and
+    parent residuals unless ``impute`` is false (they then stay null, flagged suppressed).
+    With ``estimate_unpublished``, files from 2017 on (when CBP stopped publishing cells of
+    fewer than 3 establishments) also get estimates for their absent cells
+    (:func:`pipeline.sources.unpublished.estimate_unpublished`), with the thresholds of the
+    then required options ``unpublished_weight``, ``unpublished_selection`` and
+    ``max_unpublished_establishments`` (:func:`pipeline.sources.us_cbp.unpublished_keywords`).
+    County boundaries and contiguity come
     from ``us_counties_2017_10m.topojson.json`` and ``county_adjacency_2023.csv`` in the same
     folder, as for the CBP county panel.
     """
@@ -114,8 +122,10 @@ def ingest_cbp_county_files(
     from pipeline.sources.cbp_files import read_cbp_county_file
     from pipeline.sources.unpublished import UNPUBLISHED_FIRST_YEAR
     from pipeline.sources.unpublished import estimate_unpublished as estimate_unpublished_cells
+    from pipeline.sources.us_cbp import unpublished_keywords
     from pipeline.sources.withheld_cbp import impute_suppressed
 
+    keywords = unpublished_keywords(unpublished, estimate=estimate_unpublished)
     files = sorted(raw.glob("cbp??co.txt")) + sorted(raw.glob("cbp??co.zip"))
     if not files:
         raise UserError(
@@ -130,7 +140,7 @@ def ingest_cbp_county_files(
                 employment, county_file.size_classes, county_file.employment_ranges
             )
         if estimate_unpublished and employment["year"].min() >= UNPUBLISHED_FIRST_YEAR:
-            employment = estimate_unpublished_cells(employment)
+            employment = estimate_unpublished_cells(employment, **keywords)
         tables.append(employment)
     employment = pd.concat(tables, ignore_index=True)
     boundaries = us_counties.read_county_boundaries(_need(raw, us_counties.BOUNDARY_FILE))
@@ -180,19 +190,29 @@ def ingest(
 ) -> IngestResult:
     """Run the reader registered for ``source`` on the raw folder.
 
-    ``options`` (params.yaml ``datasets.<name>.options``) go to the reader as keywords; the
-    dataset's ``classification`` goes to readers that take one (the generic ones).
+    ``options`` (params.yaml ``datasets.<name>.options``) go to the reader as keywords, as
+    they are: nothing is filled in here. A reader's required keyword-only arguments are the
+    thresholds params.yaml must set (e.g. ``cbp_counties``: ``impute_withheld``,
+    ``estimate_unpublished``, ``unpublished_*``); a missing or unknown option is a one-line
+    UserError. The dataset's ``classification`` goes to readers that take one (the generic
+    ones).
     """
     read = reader(source)
     keywords = dict(options or {})
     if classification and "classification" in inspect.signature(read).parameters:
         keywords.setdefault("classification", classification)
     try:
+        inspect.signature(read).bind(Path(raw), **keywords)
         return read(Path(raw), **keywords)
     except TypeError as error:
         if "unexpected keyword" in str(error):
             raise UserError(
                 f"params.yaml: dataset option not understood by source '{source}': {error}"
+            ) from error
+        if "missing" in str(error) and "required" in str(error):
+            raise UserError(
+                f"params.yaml: dataset option missing for source '{source}': {error}; "
+                "set it in datasets.<name>.options"
             ) from error
         raise
 
@@ -213,14 +233,16 @@ def _cbsa_holdout(raw: Path, options: dict, holdout) -> dict:
     from pipeline.sources.unpublished import holdout_unpublished
     from pipeline.sources.us_cbp import read_cbp_cbsa, unpublished_keywords
 
-    published = read_cbp_cbsa(_need(Path(raw), "cbp2019_cbsa_naics.parquet"))
+    published = read_cbp_cbsa(
+        _need(Path(raw), "cbp2019_cbsa_naics.parquet"), estimate_unpublished_cells=False
+    )
     unpublished = {name: value for name, value in options.items() if name != "estimate_unpublished"}
     table = holdout_unpublished(
         published,
         holdout.fraction,
         holdout.hide_max_establishments,
         holdout.seed,
-        **unpublished_keywords(unpublished),
+        **unpublished_keywords(unpublished, estimate=True),
     )
     return {
         str(row.pop("industry_level")): {

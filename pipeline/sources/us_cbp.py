@@ -21,7 +21,7 @@ from pipeline.sources.unpublished import estimate_unpublished
 
 CBSA_COLUMNS = ["year", "cbsa_code", "naics_code", "naics_level", "emp", "est"]
 # Dataset options (params.yaml ``datasets.<name>.options``) -> the keywords of
-# :func:`pipeline.sources.unpublished.estimate_unpublished`, whose defaults apply when absent.
+# :func:`pipeline.sources.unpublished.estimate_unpublished`; every one is required.
 UNPUBLISHED_OPTIONS = {
     "unpublished_weight": "weight",
     "unpublished_selection": "selection",
@@ -29,26 +29,41 @@ UNPUBLISHED_OPTIONS = {
 }
 
 
-def unpublished_keywords(options: Mapping[str, Any]) -> dict[str, Any]:
+def unpublished_keywords(options: Mapping[str, Any], *, estimate: bool) -> dict[str, Any]:
     """The :func:`~pipeline.sources.unpublished.estimate_unpublished` keywords of the
     dataset options ``unpublished_weight``, ``unpublished_selection`` and
-    ``max_unpublished_establishments``.
+    ``max_unpublished_establishments``: all three when ``estimate``, none otherwise.
 
     Raises
     ------
     TypeError
-        For any other option, as a function given an unexpected keyword would (the registry
-        reports it as an option the source does not understand).
+        For any other option, or (when ``estimate``) a missing one, as a function given an
+        unexpected keyword or called without a required one would (the registry reports it
+        as a dataset option the source does not understand, or lacks).
 
     Examples
     --------
-    >>> unpublished_keywords({"unpublished_weight": "establishment_size"})
-    {'weight': 'establishment_size'}
+    >>> unpublished_keywords(
+    ...     {
+    ...         "unpublished_weight": "establishment_size",
+    ...         "unpublished_selection": "fewest_cells",
+    ...         "max_unpublished_establishments": 2,
+    ...     },
+    ...     estimate=True,
+    ... )
+    {'weight': 'establishment_size', 'selection': 'fewest_cells', 'max_establishments': 2}
     """
     unknown = sorted(set(options) - set(UNPUBLISHED_OPTIONS))
     if unknown:
         raise TypeError(f"got an unexpected keyword argument '{unknown[0]}'")
-    return {UNPUBLISHED_OPTIONS[name]: value for name, value in options.items()}
+    if not estimate:
+        return {}
+    missing = [name for name in UNPUBLISHED_OPTIONS if name not in options]
+    if missing:
+        raise TypeError(
+            f"missing required keyword argument(s): {', '.join(repr(name) for name in missing)}"
+        )
+    return {keyword: options[name] for name, keyword in UNPUBLISHED_OPTIONS.items()}
 
 
 def cbsa_employment(cbp: pd.DataFrame) -> pd.DataFrame:
@@ -92,7 +107,7 @@ def cbsa_employment(cbp: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_cbp_cbsa(
-    path: Path, estimate_unpublished_cells: bool = False, **unpublished: Any
+    path: Path, *, estimate_unpublished_cells: bool, **unpublished: Any
 ) -> pd.DataFrame:
     """Read the CBP CBSA Parquet extract and return the canonical employment table.
 
@@ -106,9 +121,10 @@ def read_cbp_cbsa(
     **unpublished
         ``unpublished_weight``, ``unpublished_selection``, ``max_unpublished_establishments``
         (params.yaml ``datasets.<name>.options``): its ``weight``, ``selection`` and
-        ``max_establishments`` (:func:`unpublished_keywords`).
+        ``max_establishments`` (:func:`unpublished_keywords`), all three required when
+        ``estimate_unpublished_cells`` is true.
     """
-    keywords = unpublished_keywords(unpublished)
+    keywords = unpublished_keywords(unpublished, estimate=estimate_unpublished_cells)
     cbp = read_raw_parquet(path)
     try:
         employment = cbsa_employment(cbp)

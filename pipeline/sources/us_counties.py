@@ -29,8 +29,8 @@ What the reader does, and why:
   industry totals e_i, so 2017 LQs of the reported cells run high (NAICS 3364: e_i 143,874
   in 2017, 205,941 in 2018; Snohomish WA's LQ 50.1 against 35.9): compare years from 2018,
   or fill them (option ``impute_withheld``) and estimate the absent cells (option
-  ``estimate_unpublished``) with :mod:`pipeline.sources.suppression`
-  (:func:`estimate_county_cells`).
+  ``estimate_unpublished``) with :mod:`pipeline.sources.withheld_cbp` and
+  :mod:`pipeline.sources.unpublished` (:func:`estimate_county_cells`).
 * **Region totals.** Every county-year has its total row ``00`` in 2017-2021, but one is
   withheld (Eureka County NV, 32011, in 2017). A withheld or absent total is imputed from
   the same county's reported total in the nearest year (the earlier one on a tie) and
@@ -316,11 +316,12 @@ def county_contiguity(
 
 def estimate_county_cells(
     employment: pd.DataFrame,
-    impute_withheld: bool = False,
-    estimate_unpublished: bool = False,
-    unpublished_weight: str = "national_employment",
-    unpublished_selection: str = "fewest_cells",
-    max_unpublished_establishments: float = 2.0,
+    *,
+    impute_withheld: bool,
+    estimate_unpublished: bool,
+    unpublished_weight: str,
+    unpublished_selection: str,
+    max_unpublished_establishments: float,
 ) -> pd.DataFrame:
     """Fill the panel's withheld cells and add its unpublished ones (flag 'imputed').
 
@@ -337,7 +338,8 @@ def estimate_county_cells(
         Add the cells CBP does not publish (fewer than 3 establishments) with
         :func:`pipeline.sources.unpublished.estimate_unpublished`, year by year.
     unpublished_weight, unpublished_selection, max_unpublished_establishments
-        Its ``weight``, ``selection`` and ``max_establishments``.
+        Its ``weight``, ``selection`` and ``max_establishments`` (used when
+        ``estimate_unpublished``; params.yaml sets them either way).
 
     Returns
     -------
@@ -362,11 +364,12 @@ def estimate_county_cells(
 
 def ingest_cbp_counties(
     raw: Path,
-    impute_withheld: bool = False,
-    estimate_unpublished: bool = False,
-    unpublished_weight: str = "national_employment",
-    unpublished_selection: str = "fewest_cells",
-    max_unpublished_establishments: float = 2.0,
+    *,
+    impute_withheld: bool,
+    estimate_unpublished: bool,
+    unpublished_weight: str,
+    unpublished_selection: str,
+    max_unpublished_establishments: float,
 ) -> IngestResult:
     """CBP county panel 2017-2021 with county boundaries and contiguity.
 
@@ -389,11 +392,11 @@ max_unpublished_establishments
     cbp = read_cbp_counties(_need(raw, CBP_FILE))
     employment = estimate_county_cells(
         county_employment(cbp),
-        impute_withheld,
-        estimate_unpublished,
-        unpublished_weight,
-        unpublished_selection,
-        max_unpublished_establishments,
+        impute_withheld=impute_withheld,
+        estimate_unpublished=estimate_unpublished,
+        unpublished_weight=unpublished_weight,
+        unpublished_selection=unpublished_selection,
+        max_unpublished_establishments=max_unpublished_establishments,
     )
     employment = check_employment(employment, str(Path(raw) / CBP_FILE))
     boundaries = read_county_boundaries(_need(raw, BOUNDARY_FILE))

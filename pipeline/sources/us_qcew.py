@@ -42,9 +42,10 @@ here) fills suppressed cells from the hierarchy instead of
 reading BLS's LQs back (``employment_flag`` 'imputed'). QCEW is a census without noise, so a
 parent cell equals the sum of its children up to the rounding of annual averages; the
 difference between a parent and its disclosed children in a state (the residual) is what the
-suppressed children hold. The residual is split among them in proportion to a weight (see
-:data:`WEIGHT_METHODS`; by default the cell's establishment count, which BLS publishes even
-for suppressed cells, times the industry's national mean establishment size), after each has
+suppressed children hold. The residual is split among them in proportion to a weight (option
+``weight_method``, one of :data:`WEIGHT_METHODS`; e.g. the cell's establishment count, which
+BLS publishes even for suppressed cells, times the industry's national mean establishment
+size), after each has
 received the disclosed jobs already known beneath it; so the estimates sum to the residual and
 never exceed it. Parents are filled before children (private total -> domain -> supersector
 -> NAICS sector -> 3-6 digits), so a suppressed parent passes its estimate down. The national
@@ -226,7 +227,7 @@ def read_qcew(path: Path) -> pd.DataFrame:
 
 
 def qcew_state_employment(
-    qcew: pd.DataFrame, estimate_suppressed: bool = True, weight_method: str = "establishment_size"
+    qcew: pd.DataFrame, *, estimate_suppressed: bool, weight_method: str
 ) -> pd.DataFrame:
     """Turn QCEW state rows into the canonical employment table in BLS's LQ convention.
 
@@ -259,7 +260,7 @@ def qcew_state_employment(
         raise UserError("QCEW: a state all-ownership total is suppressed; it cannot be an LQ base")
     cells = private_hierarchy(qcew)
     if estimate_suppressed:
-        employment = estimate_suppressed_employment(cells, weight_method)
+        employment = estimate_suppressed_employment(cells, method=weight_method)
     else:
         employment = cells["employment"]
     flag = np.where(
@@ -394,9 +395,7 @@ def bls_lq_agreement(
     }
 
 
-def ingest_qcew_states(
-    raw: Path, estimate_suppressed: bool = True, weight_method: str = "establishment_size"
-) -> IngestResult:
+def ingest_qcew_states(raw: Path, *, estimate_suppressed: bool, weight_method: str) -> IngestResult:
     """QCEW states: employment in BLS's LQ convention, state boundaries and contiguity.
 
     Parameters
@@ -404,7 +403,7 @@ def ingest_qcew_states(
     raw : Path
         Folder holding :data:`QCEW_FILE`, :data:`COUNTIES_FILE` and :data:`ADJACENCY_FILE`.
     estimate_suppressed, weight_method
-        See :func:`qcew_state_employment`.
+        params.yaml ``datasets.<name>.options``, see :func:`qcew_state_employment`.
 
     Returns
     -------
@@ -418,7 +417,9 @@ def ingest_qcew_states(
             raise UserError(f"{raw / name}: not found; the dataset's raw folder must hold {name}")
     qcew = read_qcew(raw / QCEW_FILE)
     try:
-        employment = qcew_state_employment(qcew, estimate_suppressed, weight_method)
+        employment = qcew_state_employment(
+            qcew, estimate_suppressed=estimate_suppressed, weight_method=weight_method
+        )
     except UserError as error:
         raise UserError(f"{raw / QCEW_FILE}: {error}") from error
     region_ids = pd.Index(sorted(employment["region_id"].unique()), dtype=str)

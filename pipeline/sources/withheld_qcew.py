@@ -24,7 +24,7 @@ from pipeline.sources.residual_allocation import (
 WEIGHT_METHODS = ("establishment_size", "national_employment", "establishments")
 """How a residual is split among a state's suppressed siblings.
 
-establishment_size (default)
+establishment_size
     the cell's own establishment count (published even where employment is suppressed)
     times the industry's national mean establishment size, sum(e) / sum(est) over the
     states where it is disclosed (the parent industry's size where it is disclosed nowhere);
@@ -62,7 +62,7 @@ def _national_size(cells: pd.DataFrame) -> pd.Series:
     return pd.Series(industry_size.reindex(at_cells).to_numpy(), index=cells.index)
 
 
-def sibling_weights(cells: pd.DataFrame, method: str = "establishment_size") -> pd.Series:
+def sibling_weights(cells: pd.DataFrame, *, method: str) -> pd.Series:
     """The weight of each cell when its parent's residual is split (see :data:`WEIGHT_METHODS`).
 
     Parameters
@@ -91,9 +91,7 @@ def sibling_weights(cells: pd.DataFrame, method: str = "establishment_size") -> 
     return weights.fillna(0.0).clip(lower=0.0)
 
 
-def estimate_suppressed_employment(
-    cells: pd.DataFrame, method: str = "establishment_size"
-) -> pd.Series:
+def estimate_suppressed_employment(cells: pd.DataFrame, *, method: str) -> pd.Series:
     """Employment of every cell, with suppressed cells filled from their parent's residual.
 
     Parameters
@@ -154,7 +152,7 @@ def estimate_suppressed_employment(
         withheld,
         parent,
         depth,
-        sibling_weights(hierarchy, method).to_numpy(dtype="float64"),
+        sibling_weights(hierarchy, method=method).to_numpy(dtype="float64"),
     )
     estimated = allocate_residuals(
         employment,

@@ -341,7 +341,10 @@ def test_occupations_software_publishers_close_to_computer_programming(linkages,
 def test_real_cbsa_relatedness_separates_benchmark_clusters(linkages):
     from pipeline.sources.us_cbp import read_cbp_cbsa
 
-    employment = read_cbp_cbsa(ROOT / "data" / "raw" / "us" / "cbp2019_cbsa_naics.parquet")
+    employment = read_cbp_cbsa(
+        ROOT / "data" / "raw" / "us" / "cbp2019_cbsa_naics.parquet",
+        estimate_unpublished_cells=False,
+    )
     six = employment[employment["industry_level"] == 6]
     settings = project_settings().relatedness
     measures = R.relatedness_measures(

@@ -259,7 +259,9 @@ def test_lorenz_order_single_key_equals_two_pass(rows):
 
 @pytest.fixture(scope="module")
 def cbsa_concentration() -> pd.DataFrame:
-    employment = read_cbp_cbsa(RAW_US / "cbp2019_cbsa_naics.parquet")
+    employment = read_cbp_cbsa(
+        RAW_US / "cbp2019_cbsa_naics.parquet", estimate_unpublished_cells=False
+    )
     result = industry_concentration(employment)
     return result[result["industry_level"] == 6].set_index("industry_code")
 

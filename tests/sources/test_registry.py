@@ -116,11 +116,35 @@ def test_eurostat_source_reads_the_downloaded_dataset(tmp_path):
         ingest("eurostat", tmp_path, {"dataset": "sbs_r_nuts06_r2"})
 
 
-def test_cbsa_unpublished_options_keep_their_defaults_in_one_place():
+def test_unpublished_options_are_all_required():
     from pipeline.sources.us_cbp import unpublished_keywords
 
-    assert unpublished_keywords(
-        {"unpublished_weight": "establishment_size", "max_unpublished_establishments": 1}
-    ) == {"weight": "establishment_size", "max_establishments": 1}
+    options = {
+        "unpublished_weight": "establishment_size",
+        "unpublished_selection": "fewest_cells",
+        "max_unpublished_establishments": 1,
+    }
+    assert unpublished_keywords(options, estimate=True) == {
+        "weight": "establishment_size",
+        "selection": "fewest_cells",
+        "max_establishments": 1,
+    }
     with pytest.raises(UserError, match="option not understood by source 'cbp_cbsa'"):
-        ingest("cbp_cbsa", ROOT / "data" / "raw" / "us", {"unpublished_wieght": "x"})
+        ingest(
+            "cbp_cbsa",
+            ROOT / "data" / "raw" / "us",
+            {"estimate_unpublished": False, "unpublished_wieght": "x"},
+        )
+    # Nothing is filled in for the thresholds a dataset leaves out of params.yaml.
+    with pytest.raises(
+        UserError, match="option missing for source 'cbp_cbsa'.*unpublished_selection"
+    ):
+        ingest(
+            "cbp_cbsa",
+            ROOT / "data" / "raw" / "us",
+            {"estimate_unpublished": True, "unpublished_weight": "national_employment"},
+        )
+    with pytest.raises(
+        UserError, match="option missing for source 'cbp_counties'.*impute_withheld"
+    ):
+        ingest("cbp_counties", ROOT / "data" / "raw" / "us_counties", {})

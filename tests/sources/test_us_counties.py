@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from libpysal.graph import Graph
 
+from pipeline.config import project_settings
 from pipeline.errors import UserError
 from pipeline.sources.schema import check_employment
 from pipeline.sources.us_counties import (
@@ -28,6 +29,15 @@ ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "raw" / "us_counties"
 # States of the spot values: AL, ID, NV (Eureka), NJ, OR, WA.
 SPOT_STATES = ["01", "16", "32", "34", "41", "53"]
+DATASET = "us_counties_2017_2021"
+# Withheld cells left null, no unpublished estimates; the split stated as for CBP metros.
+UNPUBLISHED_OFF = {
+    "impute_withheld": False,
+    "estimate_unpublished": False,
+    "unpublished_weight": "national_employment",
+    "unpublished_selection": "fewest_cells",
+    "max_unpublished_establishments": 2,
+}
 
 
 @pytest.fixture(scope="module")
@@ -241,7 +251,7 @@ def test_contiguity_adjacency_file_and_polygon_fallback(boundaries):
 
 
 def test_ingest_whole_panel():
-    result = ingest_cbp_counties(RAW)
+    result = ingest_cbp_counties(RAW, **project_settings().dataset(DATASET).options)
     employment = result.employment
     assert len(employment) == 2_829_385
     assert employment["region_id"].nunique() == 1_875
@@ -260,7 +270,7 @@ def test_ingest_whole_panel():
 
 def test_missing_raw_file_names_the_file(tmp_path):
     with pytest.raises(UserError, match=CBP_FILE):
-        ingest_cbp_counties(tmp_path)
+        ingest_cbp_counties(tmp_path, **UNPUBLISHED_OFF)
 
 
 def test_extract_without_payroll_is_refused(tmp_path):
@@ -274,7 +284,8 @@ def test_extract_without_payroll_is_refused(tmp_path):
 def test_estimate_county_cells_fills_withheld_and_absent_cells(spot_employment):
     """Withheld 2017 rows get estimates, absent cells get rows; reported rows are unchanged."""
     estimated = estimate_county_cells(
-        spot_employment, impute_withheld=True, estimate_unpublished=True
+        spot_employment,
+        **{**UNPUBLISHED_OFF, "impute_withheld": True, "estimate_unpublished": True},
     )
     assert not (estimated["employment_flag"] == "suppressed").any()
     keys = ["region_id", "year", "industry_code"]
@@ -298,5 +309,5 @@ def test_estimate_county_cells_fills_withheld_and_absent_cells(spot_employment):
             / year.loc[year["industry_level"] == 0, "employment"].sum()
         )
         assert low < share < high
-    # Defaults leave the panel as read.
-    assert estimate_county_cells(spot_employment).equals(spot_employment)
+    # Both steps off (the dataset's params.yaml options) leave the panel as read.
+    assert estimate_county_cells(spot_employment, **UNPUBLISHED_OFF).equals(spot_employment)
