@@ -254,7 +254,7 @@ class IndustryClusterSettings:
 
 @dataclass(frozen=True)
 class ImputationHoldoutSettings:
-    """Hold-out check of the unpublished-cell estimates (pipeline.sources.suppression)."""
+    """Hold-out check of the unpublished-cell estimates (pipeline.sources.unpublished)."""
 
     fraction: float  # share of the eligible published cells hidden
     hide_max_establishments: float  # eligible: published cells with at most this many

@@ -7,7 +7,7 @@ and the breakdown of the open class ``n1000_1`` ... ``n1000_4`` (Census, "CBP[YR
 County Data Dictionary", 2018, and the 1998-2016 county layouts).
 
 This module is the one definition; the CBP reader (:mod:`pipeline.sources.cbp_files`), the
-imputation of withheld cells (:mod:`pipeline.sources.suppression`) and the plant Herfindahl
+imputation of withheld cells (:mod:`pipeline.sources.withheld_cbp`) and the plant Herfindahl
 (:func:`pipeline.measures.concentration.plant_size_squares`) import it.
 """
 

@@ -111,7 +111,7 @@ def read_technology_table(path: str | Path, known: Iterable[str] | None = None) 
     -------
     list of str
         Sorted codes, usable as prefixes by
-        :func:`pipeline.classifications.technology.matches_prefix`.
+        :func:`pipeline.classifications.technology.prefix_weights`.
     """
     path = Path(path)
     text, row_offset = read_raw_table(path)

@@ -193,7 +193,7 @@ def read_bea_use(path: Path | str) -> pd.DataFrame:
     """BEA 2012 detail Use table, intermediate block: commodity_code, industry_code, value.
 
     Values in million 2012 dollars at producer prices; 8 cells are negative (BEA
-    adjustments), kept here and zeroed by :func:`pipeline.clusters.relatedness.industry_flows`.
+    adjustments), kept here and zeroed by :func:`pipeline.clusters.input_output.industry_flows`.
     """
     return _bea_table(path, "BEA Use table", ["commodity_code", "industry_code"], True)
 
@@ -269,7 +269,7 @@ def read_oews(path: Path | str) -> pd.DataFrame:
     if bad.any():
         raise UserError(
             f"{path}: industry {occupations.loc[bad, 'source_code'].iloc[0]} has no NAICS prefix "
-            "in column member_prefixes; rebuild the file with build_linkages.py"
+            "in column member_prefixes; rebuild the file with data/raw/linkages/build_linkages.py"
         )
     industries = occupations.drop_duplicates(["industry_code", "source_code"]).sort_values(
         ["industry_code", "kind", "source_code"]
