@@ -526,25 +526,9 @@ def atlas_html(data: dict[str, Any]) -> str:
     """The atlas page: Leaflet, the data of :func:`atlas_data` and the viewer, in one file."""
     meta = data["meta"]
     title = f"Cluster atlas: {meta['dataset']}"
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="regclust (Leaflet {maps.LEAFLET_VERSION}, BSD-2-Clause)">
-<title>{maps._escape(title)}</title>
-<style>{maps.vendored("leaflet/leaflet.css")}</style>
-<style>{ATLAS_CSS}</style>
-</head>
-<body>
-<header><h1>{maps._escape(title)}</h1>
+    body = f"""<header><h1>{maps._escape(title)}</h1>
 <a href="#">Overview</a><a href="#rankings">Rankings</a>
 <input id="search" list="names" placeholder="Search a region or cluster" aria-label="Search">
 <datalist id="names"></datalist></header>
-<main><div id="map"></div><div id="page"></div></main>
-<script>{maps.vendored("leaflet/leaflet.js")}</script>
-<script type="application/json" id="atlas-data">{maps.script_json(data)}</script>
-<script>{ATLAS_SCRIPT}</script>
-</body>
-</html>
-"""
+<main><div id="map"></div><div id="page"></div></main>"""
+    return maps.leaflet_document(title, ATLAS_CSS, body, "atlas-data", data, ATLAS_SCRIPT)

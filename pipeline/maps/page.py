@@ -123,6 +123,17 @@ def page_html(title: str, subtitle: str, spec: dict[str, Any]) -> str:
     if spec.get("focus") is not None:
         minx, miny, maxx, maxy = spec["focus"]
         spec["focus"] = [[miny, minx], [maxy, maxx]]
+    body = f"""<header><h1>{_escape(title)}</h1><p>{_escape(subtitle)}</p></header>
+<div id="map"></div>"""
+    return leaflet_document(title, PAGE_CSS, body, "map-data", spec, PAGE_SCRIPT)
+
+
+def leaflet_document(title: str, css: str, body: str, data_id: str, data: Any, script: str) -> str:
+    """One self-contained HTML file: vendored Leaflet, ``css``, ``body``, ``data`` as JSON
+    (``<script type="application/json" id=data_id>``) and the ``script`` that renders it.
+
+    The shell of every offline page (:func:`page_html`, :func:`pipeline.atlas.atlas_html`).
+    """
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -131,14 +142,13 @@ def page_html(title: str, subtitle: str, spec: dict[str, Any]) -> str:
 <meta name="generator" content="regclust (Leaflet {LEAFLET_VERSION}, BSD-2-Clause)">
 <title>{_escape(title)}</title>
 <style>{vendored("leaflet/leaflet.css")}</style>
-<style>{PAGE_CSS}</style>
+<style>{css}</style>
 </head>
 <body>
-<header><h1>{_escape(title)}</h1><p>{_escape(subtitle)}</p></header>
-<div id="map"></div>
+{body}
 <script>{vendored("leaflet/leaflet.js")}</script>
-<script type="application/json" id="map-data">{script_json(spec)}</script>
-<script>{PAGE_SCRIPT}</script>
+<script type="application/json" id="{data_id}">{script_json(data)}</script>
+<script>{script}</script>
 </body>
 </html>
 """
