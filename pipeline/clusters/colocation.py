@@ -50,7 +50,7 @@ def _region_industry_matrix(
 
 
 def colocation(
-    employment: pd.DataFrame, value: str = "employment", transform: str = "level"
+    employment: pd.DataFrame, value: str = "employment", *, transform: str
 ) -> pd.DataFrame:
     """Locational correlation of two industries across regions (DPS's LC-emp and LC-est).
 
@@ -104,7 +104,7 @@ def colocation(
     ...     "industry_code": ["x", "y", "x", "y", "x", "y"],
     ...     "employment": [1.0, 2.0, 2.0, 4.0, 3.0, 6.0],
     ... })
-    >>> round(float(colocation(table).loc["x", "y"]), 12)
+    >>> round(float(colocation(table, transform="level").loc["x", "y"]), 12)
     1.0
     """
     if transform not in COLOCATION_TRANSFORMS:

@@ -132,12 +132,13 @@ def _score_grid(
 def select_industry_clusters(
     relatedness: pd.DataFrame,
     grid_n_clusters: Sequence[int],
-    methods: Sequence[str] = METHODS,
-    random_state: int | None = 0,
-    linkages: Sequence[str] = ("average",),
-    standardise: str = "rank",
-    n_neighbors: int | None = None,
-    max_cluster_share: float = 1.0,
+    *,
+    methods: Sequence[str],
+    random_state: int | None,
+    linkages: Sequence[str],
+    standardise: str,
+    n_neighbors: int | None,
+    max_cluster_share: float,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Cluster industries for every method x cluster count and keep the best by VS scores.
 
@@ -218,7 +219,8 @@ def name_clusters(
     labels: pd.Series,
     employment_by_industry: pd.Series,
     titles: pd.Series | None = None,
-    top_industries: int = 2,
+    *,
+    top_industries: int,
 ) -> pd.Series:
     """Name each derived cluster after its largest industries by employment.
 
@@ -258,7 +260,8 @@ def derived_cluster_table(
     labels: pd.Series,
     employment_by_industry: pd.Series,
     titles: pd.Series | None = None,
-    top_industries: int = 2,
+    *,
+    top_industries: int,
     cluster_type: str = "traded",
     prefix: str = "D",
 ) -> pd.DataFrame:
@@ -272,7 +275,7 @@ def derived_cluster_table(
     DataFrame
         industry_code, cluster_code, cluster_name, cluster_type, method (= 'derived').
     """
-    names = name_clusters(labels, employment_by_industry, titles, top_industries)
+    names = name_clusters(labels, employment_by_industry, titles, top_industries=top_industries)
     employment = employment_by_industry.reindex(labels.index).fillna(0.0)
     totals = (
         pd.DataFrame(
@@ -307,7 +310,7 @@ def derived_cluster_table(
 
 
 def classification_proximity(
-    industry_codes: Sequence[str] | pd.Index, digits: Sequence[int] = (3, 4)
+    industry_codes: Sequence[str] | pd.Index, *, digits: Sequence[int]
 ) -> pd.DataFrame:
     """Relatedness from a hierarchical classification: the share of parent levels two codes share.
 
@@ -345,7 +348,8 @@ def clustering_relatedness(
     weights: Mapping[str, float],
     industry_codes: Sequence[str],
     settings: IndustryClusterSettings,
-    standardise: str = "zscore",
+    *,
+    standardise: str,
 ) -> pd.DataFrame:
     """The combined relatedness the derived clusters are grouped on.
 
@@ -374,9 +378,9 @@ def clustering_relatedness(
     chosen = {name: matrix.reindex(index=codes, columns=codes) for name, matrix in measures.items()}
     weights = dict(weights)
     if settings.proximity_weight > 0:
-        chosen[PROXIMITY] = classification_proximity(codes, settings.proximity_digits)
+        chosen[PROXIMITY] = classification_proximity(codes, digits=settings.proximity_digits)
         weights[PROXIMITY] = settings.proximity_weight
-    combined = combined_relatedness(chosen, weights, standardise)
+    combined = combined_relatedness(chosen, weights, method=standardise)
     return combined.reindex(index=codes, columns=codes)
 
 
@@ -400,14 +404,18 @@ def derive_industry_clusters(
     labels, scores = select_industry_clusters(
         relatedness,
         settings.n_clusters,
-        settings.methods,
-        settings.random_state,
-        settings.linkages,
-        settings.standardise,
-        settings.n_neighbors,
-        settings.max_cluster_share,
+        methods=settings.methods,
+        random_state=settings.random_state,
+        linkages=settings.linkages,
+        standardise=settings.standardise,
+        n_neighbors=settings.n_neighbors,
+        max_cluster_share=settings.max_cluster_share,
     )
     table = derived_cluster_table(
-        labels, employment_by_industry, titles, settings.name_industries, cluster_type
+        labels,
+        employment_by_industry,
+        titles,
+        top_industries=settings.name_industries,
+        cluster_type=cluster_type,
     )
     return table, scores

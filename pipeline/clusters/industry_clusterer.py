@@ -33,7 +33,7 @@ def _symmetric(matrix: np.ndarray) -> np.ndarray:
         return np.where(counts > 0, total / np.maximum(counts, 1), np.nan)
 
 
-def standardised_affinity(relatedness: np.ndarray, standardise: str = "rank") -> np.ndarray:
+def standardised_affinity(relatedness: np.ndarray, *, standardise: str) -> np.ndarray:
     """A non-negative affinity in [0, 1] from any symmetric relatedness matrix.
 
     Parameters
@@ -210,7 +210,7 @@ class IndustryClusterer(ClusterMixin, BaseEstimator):
             )
         n_samples = X.shape[0]
         self._check_parameters(n_samples)
-        affinity = standardised_affinity(X, self.standardise)
+        affinity = standardised_affinity(X, standardise=self.standardise)
         if self.n_clusters == 1 or self.n_clusters == n_samples:
             labels = np.zeros(n_samples) if self.n_clusters == 1 else np.arange(n_samples)
         elif self.method == "agglomerative" and self.linkage == "ward":

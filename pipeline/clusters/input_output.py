@@ -19,7 +19,7 @@ from pipeline.clusters.relatedness_matrix import pivot_sum, square_matrix
 
 
 def industry_flows(
-    use: pd.DataFrame, make: pd.DataFrame, margin_prefixes: Iterable[str] = ()
+    use: pd.DataFrame, make: pd.DataFrame, *, margin_prefixes: Iterable[str]
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Industry x industry intermediate flows from a Use and a Make table (market shares).
 
@@ -161,7 +161,8 @@ def input_output(
     make: pd.DataFrame,
     crosswalk: pd.DataFrame,
     codes: Iterable[str],
-    margin_prefixes: Iterable[str] = (),
+    *,
+    margin_prefixes: Iterable[str],
 ) -> pd.DataFrame:
     """DPS's input-output links between industry codes, from a Use and a Make table.
 
@@ -208,11 +209,11 @@ def input_output(
     >>> make = pd.DataFrame({"industry_code": ["A", "B"], "commodity_code": ["A", "B"],
     ...                      "value": [10.0, 20.0]})
     >>> crosswalk = pd.DataFrame({"industry_code": ["1", "2"], "io_code": ["A", "B"]})
-    >>> float(input_output(use, make, crosswalk, ["1", "2"]).loc["1", "2"])
+    >>> float(input_output(use, make, crosswalk, ["1", "2"], margin_prefixes=()).loc["1", "2"])
     0.5
     """
     codes = [str(code) for code in codes]
-    flows, output = industry_flows(use, make, margin_prefixes)
+    flows, output = industry_flows(use, make, margin_prefixes=margin_prefixes)
     links = input_output_links(flows, output, output)
     weights, io_codes = _member_weights(crosswalk, codes, output)
     block = links.reindex(index=io_codes, columns=io_codes).fillna(0.0).to_numpy()

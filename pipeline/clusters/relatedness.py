@@ -109,19 +109,21 @@ def relatedness_measures(
     """
     codes = sorted(employment["industry_code"].astype(str).unique())
     transform = settings.colocation_transform
-    measures = {"colocation_employment": colocation(employment, "employment", transform)}
+    measures = {"colocation_employment": colocation(employment, "employment", transform=transform)}
     if "establishments" in employment.columns and employment["establishments"].notna().any():
-        measures["colocation_establishments"] = colocation(employment, "establishments", transform)
+        measures["colocation_establishments"] = colocation(
+            employment, "establishments", transform=transform
+        )
     measures["coagglomeration"] = coagglomeration(employment, "employment")
     if use is not None and make is not None and crosswalk is not None:
         measures["input_output"] = input_output(
-            use, make, crosswalk, codes, settings.margin_prefixes
+            use, make, crosswalk, codes, margin_prefixes=settings.margin_prefixes
         )
     elif flows is not None:
         measures["input_output"] = input_output_from_flows(flows, codes)
     if occupations is not None:
         measures["occupation"] = occupation_similarity(
-            occupations, codes, prefix_map, settings.occupation_method
+            occupations, codes, prefix_map, method=settings.occupation_method
         )
     return {name: matrix.reindex(index=codes, columns=codes) for name, matrix in measures.items()}
 
@@ -130,7 +132,7 @@ def relatedness_measures(
 # combination and publication
 
 
-def standardise(matrix: pd.DataFrame, method: str = "zscore") -> pd.DataFrame:
+def standardise(matrix: pd.DataFrame, *, method: str) -> pd.DataFrame:
     """Standardise a relatedness matrix over its off-diagonal pairs.
 
     Parameters
@@ -151,7 +153,7 @@ def standardise(matrix: pd.DataFrame, method: str = "zscore") -> pd.DataFrame:
     Examples
     --------
     >>> m = pd.DataFrame([[np.nan, 1.0, 2.0], [1.0, np.nan, 3.0], [2.0, 3.0, np.nan]])
-    >>> standardise(m).round(4).iloc[0].tolist()
+    >>> standardise(m, method="zscore").round(4).iloc[0].tolist()
     [nan, -1.2247, 0.0]
     """
     if method not in STANDARDISATIONS:
@@ -179,7 +181,8 @@ def standardise(matrix: pd.DataFrame, method: str = "zscore") -> pd.DataFrame:
 def combined_relatedness(
     measures: Mapping[str, pd.DataFrame],
     weights: Mapping[str, float],
-    method: str = "zscore",
+    *,
+    method: str,
 ) -> pd.DataFrame:
     """Weighted mean of the standardised measures available for each pair.
 
@@ -209,7 +212,7 @@ def combined_relatedness(
     --------
     >>> a = pd.DataFrame([[np.nan, 1.0], [1.0, np.nan]], index=["x", "y"], columns=["x", "y"])
     >>> b = pd.DataFrame([[np.nan, np.nan], [np.nan, np.nan]], index=["x", "y"], columns=["x", "y"])
-    >>> float(combined_relatedness({"a": a, "b": b}, {"a": 1, "b": 1}).loc["x", "y"])
+    >>> float(combined_relatedness({"a": a, "b": b}, {"a": 1, "b": 1}, method="zscore").loc["x", "y"])
     0.0
     """
     unweighted = sorted(set(measures) - set(weights))
@@ -236,7 +239,7 @@ def combined_relatedness(
         aligned = matrix.copy()
         aligned.index = aligned.index.astype(str)
         aligned.columns = aligned.columns.astype(str)
-        z = standardise(aligned, method).reindex(index=codes, columns=codes).to_numpy()
+        z = standardise(aligned, method=method).reindex(index=codes, columns=codes).to_numpy()
         defined = ~np.isnan(z)
         numerator += np.where(defined, weight * z, 0.0)
         denominator += np.where(defined, weight, 0.0)
@@ -246,7 +249,7 @@ def combined_relatedness(
 
 
 def relatedness_table(
-    measures: Mapping[str, pd.DataFrame], combined: pd.DataFrame, top_k: int | None = None
+    measures: Mapping[str, pd.DataFrame], combined: pd.DataFrame, *, top_k: int | None
 ) -> pd.DataFrame:
     """Long table of industry pairs: each measure, the combined score and its rank.
 

@@ -93,7 +93,8 @@ def occupation_similarity(
     occupations: pd.DataFrame,
     codes: Iterable[str],
     prefix_map: pd.DataFrame | None = None,
-    method: str = "correlation",
+    *,
+    method: str,
 ) -> pd.DataFrame:
     """DPS's shared-occupation measure: correlation of occupation-share vectors.
 
@@ -134,7 +135,7 @@ def occupation_similarity(
     >>> occ = pd.DataFrame({"industry_code": ["11", "11", "11", "21", "21", "21"],
     ...                     "occupation_code": ["a", "b", "c"] * 2,
     ...                     "employment": [1.0, 2.0, 3.0, 3.0, 2.0, 1.0]})
-    >>> float(occupation_similarity(occ, ["111110", "211120"]).loc["111110", "211120"])
+    >>> float(occupation_similarity(occ, ["111110", "211120"], method="correlation").loc["111110", "211120"])
     -1.0
     """
     if method not in ("correlation", "cosine"):

@@ -112,9 +112,9 @@ def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
         combined = combined_relatedness(
             measures,
             {name: related.weights.get(name, 0.0) for name in measures},
-            related.standardise,
+            method=related.standardise,
         )
-        published = relatedness_table(measures, combined, related.top_k)
+        published = relatedness_table(measures, combined, top_k=related.top_k)
         step(f"relatedness of {len(combined):,} industries ({', '.join(measures)})")
 
         traded = benchmark.loc[benchmark["cluster_type"] == "traded", "industry_code"]
@@ -124,7 +124,9 @@ def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
             else set(detail["industry_code"])
         )
         weights = {name: related.weights.get(name, 0.0) for name in measures}
-        clustering = clustering_relatedness(measures, weights, codes, spec, related.standardise)
+        clustering = clustering_relatedness(
+            measures, weights, codes, spec, standardise=related.standardise
+        )
         grid = [k for k in spec.n_clusters if k < len(codes)] or list(
             range(min(3, len(codes) - 1), max(3, len(codes) // 2) + 1)
         )

@@ -46,6 +46,17 @@ TOY = pd.DataFrame(
 )
 TOY_LABELS = pd.Series(["A", "A", "B", "B", "B"], index=CODES)
 
+# The selection grid of the tests (not params.yaml's): average linkage, rank affinity, all
+# links, no size guard; agglomerative clustering seeded with 0.
+GRID = {
+    "methods": ["agglomerative"],
+    "random_state": 0,
+    "linkages": ("average",),
+    "standardise": "rank",
+    "n_neighbors": None,
+    "max_cluster_share": 1.0,
+}
+
 
 def test_cluster_relatedness_block_means_by_hand():
     # W_A = r(a1,a2) = 6; W_B = mean(5, 4, 3) = 4;
@@ -103,14 +114,16 @@ def test_vs_scores_ignore_diagonal_of_ones():
 def test_standardised_affinity_rank_and_minmax():
     # Off-diagonal links 6,1,2,7,1,1,1,5,4,3: 7 has rank 10 -> 1; the four 1s share the average
     # rank 2.5 -> (2.5 - 1) / 9.
-    rank = standardised_affinity(TOY.to_numpy(), "rank")
+    rank = standardised_affinity(TOY.to_numpy(), standardise="rank")
     assert rank[0, 4] == 1.0 and rank[0, 2] == pytest.approx(1.5 / 9)
     np.testing.assert_allclose(rank, rank.T)
     np.testing.assert_allclose(np.diag(rank), 1.0)
-    minmax = standardised_affinity(TOY.to_numpy(), "minmax")
+    minmax = standardised_affinity(TOY.to_numpy(), standardise="minmax")
     assert minmax[2, 3] == pytest.approx((5 - 1) / (7 - 1))
     # Rank standardisation depends on the order of the links only.
-    np.testing.assert_allclose(standardised_affinity(np.exp(TOY.to_numpy()), "rank"), rank)
+    np.testing.assert_allclose(
+        standardised_affinity(np.exp(TOY.to_numpy()), standardise="rank"), rank
+    )
 
 
 # --------------------------------------------------------------------------- estimator
@@ -181,7 +194,9 @@ def test_planted_partition_is_recovered(method):
 def test_selection_finds_planted_count_by_vs_scores():
     relatedness, truth = planted_partition()
     labels, scores = select_industry_clusters(
-        relatedness, [3, 4, 6, 8, 10], ["agglomerative", "spectral", "kmeans"], random_state=0
+        relatedness,
+        [3, 4, 6, 8, 10],
+        **{**GRID, "methods": ["agglomerative", "spectral", "kmeans"]},
     )
     chosen = scores.loc[scores["selected"]].iloc[0]
     assert chosen["n_clusters"] == 6
@@ -195,16 +210,14 @@ def test_selection_finds_planted_count_by_vs_scores():
 
 def test_selection_size_guard_and_errors():
     relatedness, _ = planted_partition()
-    _, scores = select_industry_clusters(
-        relatedness, [2, 6], ["agglomerative"], 0, max_cluster_share=0.3
-    )
+    _, scores = select_industry_clusters(relatedness, [2, 6], **{**GRID, "max_cluster_share": 0.3})
     assert not scores.loc[scores["n_clusters"] == 2, "eligible"].any()
     with pytest.raises(UserError, match="max_cluster_share"):
-        select_industry_clusters(relatedness, [2], ["agglomerative"], 0, max_cluster_share=0.1)
+        select_industry_clusters(relatedness, [2], **{**GRID, "max_cluster_share": 0.1})
     with pytest.raises(UserError, match="unknown method"):
-        select_industry_clusters(relatedness, [6], ["dbscan"], 0)
+        select_industry_clusters(relatedness, [6], **{**GRID, "methods": ["dbscan"]})
     with pytest.raises(UserError, match="n_clusters"):
-        select_industry_clusters(relatedness, [500], ["agglomerative"], 0)
+        select_industry_clusters(relatedness, [500], **GRID)
 
 
 # --------------------------------------------------------------------------- benchmark, names, baselines
@@ -246,7 +259,7 @@ def test_name_clusters_and_table():
 def test_baselines():
     codes = ["311111", "311119", "312111", "325411"]
     assert parent_code_labels(codes, 3).tolist() == ["311", "311", "312", "325"]
-    proximity = classification_proximity(codes, (3, 4))
+    proximity = classification_proximity(codes, digits=(3, 4))
     assert proximity.loc["311111", "311119"] == 1.0
     assert proximity.loc["311111", "312111"] == 0.0
     assert np.isnan(proximity.loc["325411", "325411"])

@@ -46,7 +46,7 @@ REGIONS = ["r1", "r2", "r3"]
 
 
 def test_colocation_levels_hand_worked():
-    lc = R.colocation(long_table(TOY, REGIONS))
+    lc = R.colocation(long_table(TOY, REGIONS), transform="level")
     # A - mean = (-1, 0, 1); B - mean = (-7/3, -1/3, 8/3): cov sum 5, norms sqrt(2), sqrt(38/3)
     assert lc.loc["A", "B"] == pytest.approx(5 / np.sqrt(2 * 38 / 3), abs=1e-12)
     # C - mean = (1, -1, 0): cov sum -1, norms sqrt(2), sqrt(2)
@@ -68,20 +68,22 @@ def test_colocation_establishments_and_absent_cells():
         REGIONS,
         "establishments",
     )
-    lc = R.colocation(table, value="establishments")
+    lc = R.colocation(table, value="establishments", transform="level")
     # r2 has neither A nor B: both count as 0 there; A-mean = (3, -2, -1), B-mean = (2, -2, 0)
     assert lc.loc["A", "B"] == pytest.approx(10 / np.sqrt(14 * 8), abs=1e-12)
 
 
 def test_colocation_constant_industry_is_nan():
-    lc = R.colocation(long_table({"A": [1.0, 2.0, 3.0], "Z": [4.0, 4.0, 4.0]}, REGIONS))
+    lc = R.colocation(
+        long_table({"A": [1.0, 2.0, 3.0], "Z": [4.0, 4.0, 4.0]}, REGIONS), transform="level"
+    )
     assert np.isnan(lc.loc["A", "Z"])
 
 
 def test_colocation_rejects_several_years_and_bad_transform():
     table = long_table(TOY, REGIONS)
     with pytest.raises(UserError, match="one year"):
-        R.colocation(pd.concat([table, table.assign(year=2020)]))
+        R.colocation(pd.concat([table, table.assign(year=2020)]), transform="level")
     with pytest.raises(UserError, match="colocation_transform"):
         R.colocation(table, transform="log")
 
@@ -110,8 +112,8 @@ def test_colocation_is_fast_on_1000_industries_3000_regions():
         }
     )
     start = time.perf_counter()
-    lc = R.colocation(table)
-    R.colocation(table, value="establishments")
+    lc = R.colocation(table, transform="level")
+    R.colocation(table, value="establishments", transform="level")
     R.coagglomeration(table)
     elapsed = time.perf_counter() - start
     assert lc.shape == (n_industries, n_industries)
@@ -139,7 +141,7 @@ USE = pd.DataFrame(
 
 
 def test_industry_flows_by_market_shares():
-    flows, output = R.industry_flows(USE, MAKE)
+    flows, output = R.industry_flows(USE, MAKE, margin_prefixes=())
     # market shares of b: A 0.2, B 0.8. F = D U:
     expected = pd.DataFrame(
         [[0.2 * 30, 10.0, 5.0 + 0.2 * 10], [0.8 * 30, 0.0, 0.8 * 10], [5.0, 20.0, 0.0]],
@@ -151,7 +153,7 @@ def test_industry_flows_by_market_shares():
 
 
 def test_input_output_links_hand_worked():
-    flows, output = R.industry_flows(USE, MAKE)
+    flows, output = R.industry_flows(USE, MAKE, margin_prefixes=())
     links = R.input_output_links(flows, output, output)
     # A-B: Input_AB = F_BA/g_A = 24/120, Input_BA = F_AB/g_B = 10/80,
     # Output_AB = F_AB/g_A = 10/120, Output_BA = F_BA/g_B = 24/80 -> max 0.3
@@ -170,7 +172,7 @@ def test_input_output_maps_codes_through_the_crosswalk():
         }
     )
     codes = ["111", "112", "221", "331", "999", "000"]
-    io = R.input_output(USE, MAKE, crosswalk, codes)
+    io = R.input_output(USE, MAKE, crosswalk, codes, margin_prefixes=())
     assert io.loc["111", "112"] == pytest.approx(6 / 120)  # one BEA code: its self-use share
     assert io.loc["111", "221"] == pytest.approx(0.3)
     # 999 belongs to B and C, weighted by gross output 80 : 50
@@ -220,7 +222,7 @@ def test_occupation_shares_fill_suppressed_cells_from_the_residual():
 
 def test_occupation_similarity_hand_worked():
     codes = ["336111", "336112", "336390", "541511"]
-    occ = R.occupation_similarity(OCCUPATIONS, codes)
+    occ = R.occupation_similarity(OCCUPATIONS, codes, method="correlation")
     # 3361 (.5, .3, .2) and 3363 (.4, .4, .2): centred x30 (5, -1, -4), (2, 2, -4)
     assert occ.loc["336111", "336390"] == pytest.approx(24 / np.sqrt(42 * 24), abs=1e-12)
     assert occ.loc["336111", "336112"] == pytest.approx(1.0)  # same four-digit parent
@@ -234,14 +236,14 @@ def test_occupation_similarity_hand_worked():
 def test_occupation_similarity_recodes_through_the_prefix_map():
     prefix_map = pd.DataFrame({"from_prefix": ["5112"], "to_prefix": ["5132"]})
     codes = ["511210", "541511", "999999"]
-    occ = R.occupation_similarity(OCCUPATIONS, codes, prefix_map)
+    occ = R.occupation_similarity(OCCUPATIONS, codes, prefix_map, method="correlation")
     # 5132 (.05, .10, .85) vs 54 (.1, .2, .7): centred x60 (-17, -14, 31), (-14, -8, 22)
     expected = (17 * 14 + 14 * 8 + 31 * 22) / np.sqrt(
         (17**2 + 14**2 + 31**2) * (14**2 + 8**2 + 22**2)
     )
     assert occ.loc["511210", "541511"] == pytest.approx(expected, abs=1e-12)
     assert occ.loc["999999"].isna().all()
-    without_map = R.occupation_similarity(OCCUPATIONS, codes)
+    without_map = R.occupation_similarity(OCCUPATIONS, codes, method="correlation")
     assert without_map.loc["511210"].isna().all()  # 5112 is not an OEWS 2022 code
 
 
@@ -262,7 +264,7 @@ M2 = square({("x", "y"): 5.0, ("x", "z"): 7.0})
 
 
 def test_combined_zscore_renormalises_weights_where_a_measure_is_missing():
-    combined = R.combined_relatedness({"m1": M1, "m2": M2}, {"m1": 1, "m2": 3})
+    combined = R.combined_relatedness({"m1": M1, "m2": M2}, {"m1": 1, "m2": 3}, method="zscore")
     z1 = np.sqrt(1.5)  # m1: mean 2, population sd sqrt(2/3) -> z = (-1.2247, 0, 1.2247)
     assert combined.loc["x", "y"] == pytest.approx((-z1 + 3 * -1.0) / 4)  # m2: z = (-1, 1)
     assert combined.loc["x", "z"] == pytest.approx((0 + 3 * 1.0) / 4)
@@ -271,17 +273,17 @@ def test_combined_zscore_renormalises_weights_where_a_measure_is_missing():
 
 
 def test_combined_percentile_and_weights_checks():
-    combined = R.combined_relatedness({"m1": M1, "m2": M2}, {"m1": 1, "m2": 1}, "percentile")
+    combined = R.combined_relatedness({"m1": M1, "m2": M2}, {"m1": 1, "m2": 1}, method="percentile")
     assert combined.loc["x", "y"] == pytest.approx((1 / 3 + 1 / 2) / 2)
     assert combined.loc["y", "z"] == pytest.approx(1.0)
     with pytest.raises(UserError, match="no weight for m2"):
-        R.combined_relatedness({"m1": M1, "m2": M2}, {"m1": 1})
-    only_m1 = R.combined_relatedness({"m1": M1, "m2": M2}, {"m1": 1, "m2": 0})
+        R.combined_relatedness({"m1": M1, "m2": M2}, {"m1": 1}, method="zscore")
+    only_m1 = R.combined_relatedness({"m1": M1, "m2": M2}, {"m1": 1, "m2": 0}, method="zscore")
     assert only_m1.loc["x", "y"] == pytest.approx(-np.sqrt(1.5))
 
 
 def test_relatedness_table_ranks_and_top_k():
-    combined = R.combined_relatedness({"m1": M1}, {"m1": 1})
+    combined = R.combined_relatedness({"m1": M1}, {"m1": 1}, method="zscore")
     table = R.relatedness_table({"m1": M1, "m2": M2}, combined, top_k=1)
     assert list(table.columns) == ["industry_code", "related_code", "m1", "m2", "combined", "rank"]
     assert table[["industry_code", "related_code"]].values.tolist() == [
@@ -317,7 +319,13 @@ def naics_codes(linkages) -> list[str]:
 
 
 def test_io_auto_parts_are_the_strongest_links_of_car_assembly(linkages, naics_codes):
-    io = R.input_output(linkages.use, linkages.make, linkages.crosswalk, naics_codes)
+    io = R.input_output(
+        linkages.use,
+        linkages.make,
+        linkages.crosswalk,
+        naics_codes,
+        margin_prefixes=(),
+    )
     top = io.loc["336111"].sort_values(ascending=False).head(8)
     assert sum(code.startswith("3363") for code in top.index) >= 6
     # golden: BEA 336310 (engines) to 336111: max(F, F') / min(g, g') from the 2012 tables
@@ -327,7 +335,9 @@ def test_io_auto_parts_are_the_strongest_links_of_car_assembly(linkages, naics_c
 
 
 def test_occupations_software_publishers_close_to_computer_programming(linkages, naics_codes):
-    occ = R.occupation_similarity(linkages.occupations, naics_codes, linkages.prefix_map)
+    occ = R.occupation_similarity(
+        linkages.occupations, naics_codes, linkages.prefix_map, method="correlation"
+    )
     assert occ.loc["541511", "511210"] == pytest.approx(0.96575, abs=5e-5)
     assert occ.loc["541511", "111110"] < 0.1
     # every code finds a vector (down to its sector), except public administration (OEWS
@@ -362,7 +372,7 @@ def test_real_cbsa_relatedness_separates_benchmark_clusters(linkages):
         read_naics_concordance(TABLES / "naics_2017_to_2012.csv"),
     )
     traded = clusters[clusters["cluster_type"] == "traded"].set_index("industry_code")
-    combined = R.combined_relatedness(measures, settings.weights, settings.standardise)
+    combined = R.combined_relatedness(measures, settings.weights, method=settings.standardise)
     auc = {name: R.within_between(m, traded["cluster_code"])["auc"] for name, m in measures.items()}
     auc["combined"] = R.within_between(combined, traded["cluster_code"])["auc"]
     # measured 2026-12: LC-emp 0.683, LC-est 0.687, IO 0.767, Occ 0.875, combined 0.895
@@ -371,7 +381,9 @@ def test_real_cbsa_relatedness_separates_benchmark_clusters(linkages):
     assert auc["occupation"] == pytest.approx(0.875, abs=0.005)
     assert auc["combined"] > 0.88
     assert auc["combined"] > max(auc[name] for name in measures)
-    assert R.colocation(six).loc["336411", "336413"] == pytest.approx(0.64781, abs=5e-5)
+    assert R.colocation(six, transform="level").loc["336411", "336413"] == pytest.approx(
+        0.64781, abs=5e-5
+    )
 
 
 @pytest.mark.parametrize(
