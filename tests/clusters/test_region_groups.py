@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROCESSED = ROOT / "data" / "processed"
 IN_CI = os.environ.get("CI") == "true"
 RNG_SEED = 7
+# The profiles of the tests (not params.yaml's): log(1 + LQ) of traded clusters, unscaled.
+LOG_LQ = {"cluster_types": ("traded",), "transform": "log_lq", "standardise": False}
 
 
 def grid_adjacency(rows: int, columns: int) -> sparse.csr_matrix:
@@ -115,7 +117,7 @@ def test_components_are_never_merged_although_sklearn_would():
 def test_equals_sklearn_on_a_connected_real_graph():
     """One connected component: every cut is sklearn's AgglomerativeClustering's."""
     strength, weights, _ = _published("gb_nuts2_2015_2022")
-    profile = cluster_profiles(strength, 2022, ("traded",), "log_lq", False)
+    profile = cluster_profiles(strength, 2022, **LOG_LQ)
     graph = contiguity_graph(weights, profile.index)
     grouper = RegionGrouper(n_groups=(2, 12), connectivity=graph.sparse).fit(profile.to_numpy())
     assert grouper.n_components_ == 1
@@ -139,9 +141,9 @@ def test_is_contiguous_hand_made():
 
 
 def test_group_count_range_caps():
-    assert group_count_range((5, 40), 40, 3.0) == (5, 13)
-    assert group_count_range((40, 5), 1000) == (5, 40)
-    assert group_count_range(4, 2) == (2, 2)
+    assert group_count_range((5, 40), 40, min_mean_size=3.0) == (5, 13)
+    assert group_count_range((40, 5), 1000, min_mean_size=1.0) == (5, 40)
+    assert group_count_range(4, 2, min_mean_size=1.0) == (2, 2)
 
 
 def test_profiles_fill_absent_cells_and_transform():
@@ -155,19 +157,19 @@ def test_profiles_fill_absent_cells_and_transform():
             "lq": [1.0, 3.0, np.nan, 0.5, 4.0],
         }
     )
-    logged = cluster_profiles(strength, 2019, ("traded",), "log_lq", False)
+    logged = cluster_profiles(strength, 2019, **LOG_LQ)
     assert logged.index.tolist() == ["A", "B", "C"]
     assert logged.columns.tolist() == ["1", "2"]  # local cluster 3 left out
     assert logged.loc["A", "2"] == pytest.approx(np.log(4.0))
     assert logged.loc["B", "2"] == 0.0  # absent cell: LQ 0
     # B's suppressed LQ is the column mean of log(1 + LQ) over A and C
     assert logged.loc["B", "1"] == pytest.approx((np.log(2.0) + np.log(1.5)) / 2)
-    standardised = cluster_profiles(strength, 2019, ("traded",), "log_lq", True)
+    standardised = cluster_profiles(strength, 2019, **{**LOG_LQ, "standardise": True})
     assert standardised.mean().abs().max() < 1e-12
     with pytest.raises(UserError, match="transform"):
-        cluster_profiles(strength, 2019, transform="raw")
+        cluster_profiles(strength, 2019, **{**LOG_LQ, "transform": "raw"})
     with pytest.raises(UserError, match="cluster_types"):
-        cluster_profiles(strength, 2019, cluster_types=("none",))
+        cluster_profiles(strength, 2019, **{**LOG_LQ, "cluster_types": ("none",)})
 
 
 def test_dominant_clusters_rank_by_excess_jobs():
@@ -186,7 +188,9 @@ def test_dominant_clusters_rank_by_excess_jobs():
     )
     # group of A and B: E_g = 2000; Automotive 400 jobs vs 200 expected (excess 200, LQ 2);
     # Jewelry 10 vs 1 expected (excess 9, LQ 10); Finance 100 vs 200 (LQ 0.5, not listed)
-    table = dominant_clusters(strength, 2019, pd.Series({"A": 0, "B": 0}))
+    table = dominant_clusters(
+        strength, 2019, pd.Series({"A": 0, "B": 0}), cluster_types=("traded",), top=3
+    )
     row = table.iloc[0]
     assert row["dominant_cluster_names"] == ["Automotive", "Jewelry"]
     assert row["dominant_cluster_lqs"] == [2.0, 10.0]
@@ -196,7 +200,15 @@ def test_dominant_clusters_rank_by_excess_jobs():
 
 def test_kmeans_finds_planted_k():
     profile, _, strip = planted_strips(4)
-    labels, scores = kmeans_groups(profile, (2, 8), "silhouette", random_state=0)
+    labels, scores = kmeans_groups(
+        profile,
+        (2, 8),
+        score="silhouette",
+        random_state=0,
+        n_init=10,
+        min_mean_size=1.0,
+        max_group_share=1.0,
+    )
     assert adjusted_rand_score(strip, labels) == 1.0
     assert scores.loc[scores["silhouette"].idxmax(), "n_groups"] == 4
 

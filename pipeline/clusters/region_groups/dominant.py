@@ -15,8 +15,9 @@ def dominant_clusters(
     strength: pd.DataFrame,
     year: int,
     groups: pd.Series,
-    cluster_types: Sequence[str] = ("traded",),
-    top: int = 3,
+    *,
+    cluster_types: Sequence[str],
+    top: int,
 ) -> pd.DataFrame:
     """Each group's dominant clusters: the most jobs above the national share.
 
@@ -29,8 +30,9 @@ def dominant_clusters(
     groups : Series
         group_id indexed by region_id.
     cluster_types : sequence of str
+        Cluster types ranked (params.yaml ``region_groups.cluster_types``).
     top : int
-        Clusters listed per group.
+        Clusters listed per group (params.yaml ``region_groups.dominant_clusters``).
 
     Returns
     -------
@@ -59,7 +61,8 @@ def dominant_clusters(
     ...     "region_employment": [1000.0, 1000.0, 1000.0, 1000.0],
     ...     "cluster_national": [20000.0, 100.0, 20000.0, 100.0],
     ...     "national_employment": 100000.0})
-    >>> table = dominant_clusters(strength, 2019, pd.Series({"A": 0, "B": 0}))
+    >>> groups = pd.Series({"A": 0, "B": 0})
+    >>> table = dominant_clusters(strength, 2019, groups, cluster_types=["traded"], top=3)
     >>> table.loc[0, "dominant_cluster_names"], table.loc[0, "dominant_cluster_excess"]
     (['Cars', 'Jewels'], [200.0, 18.0])
     """
@@ -103,8 +106,9 @@ def region_group_table(
     profile: pd.DataFrame,
     labels: np.ndarray,
     kmeans_labels: np.ndarray,
-    cluster_types: Sequence[str] = ("traded",),
-    top: int = 3,
+    *,
+    cluster_types: Sequence[str],
+    top: int,
 ) -> gpd.GeoDataFrame:
     """One row per grouped region: its group, the group's dominant clusters, geometry.
 
@@ -121,6 +125,7 @@ def region_group_table(
         Constrained (Ward) and unconstrained (KMeans) group of each profile row.
     cluster_types : sequence of str
     top : int
+        As for :func:`dominant_clusters`.
 
     Returns
     -------
@@ -132,7 +137,7 @@ def region_group_table(
         ``regions``.
     """
     raw = pd.Series(np.asarray(labels), index=profile.index)
-    first = dominant_clusters(strength, year, raw, cluster_types, top)
+    first = dominant_clusters(strength, year, raw, cluster_types=cluster_types, top=top)
     rank = (
         first.sort_values(["group_employment", "group_id"], ascending=[False, True])
         .reset_index(drop=True)

@@ -119,7 +119,7 @@ class RegionGrouper(ClusterMixin, BaseEstimator):
 
         connected_components_ = int(np.sum(sizes > 1))
         n_connected = int((~isolated).sum())
-        low, high = group_count_range(self.n_groups, n_connected, self.min_mean_size)
+        low, high = group_count_range(self.n_groups, n_connected, min_mean_size=self.min_mean_size)
         # at least one group per connected component, at most one per region
         low = min(max(low, connected_components_, 1), max(n_connected, 1))
         high = min(max(high, low), max(n_connected, 1))
@@ -141,7 +141,7 @@ class RegionGrouper(ClusterMixin, BaseEstimator):
                 }
             )
         self.scores_ = pd.DataFrame(rows, columns=["n_groups", *SCORES, "largest_share"])
-        self.n_groups_ = _best(self.scores_, self.scoring, self.max_group_share)
+        self.n_groups_ = _best(self.scores_, self.scoring, max_group_share=self.max_group_share)
         self.labels_ = self.labels_by_k_[self.n_groups_]
         self.n_isolates_ = n_isolates
         self.n_components_ = int(n_components)

@@ -25,11 +25,12 @@ from pipeline.errors import UserError
 def kmeans_groups(
     profile: np.ndarray | pd.DataFrame,
     n_groups: int | Sequence[int],
-    score: str = "silhouette",
-    random_state: int | None = 0,
-    n_init: int = 10,
-    min_mean_size: float = 1.0,
-    max_group_share: float = 1.0,
+    *,
+    score: str,
+    random_state: int | None,
+    n_init: int,
+    min_mean_size: float,
+    max_group_share: float,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Unconstrained KMeans grouping of the profiles, k chosen by the same score.
 
@@ -62,7 +63,7 @@ def kmeans_groups(
     values = check_array(np.asarray(profile, dtype="float64"))
     if score not in SCORES:
         raise UserError(f"params.yaml: region_groups.score is '{score}'; use {' or '.join(SCORES)}")
-    low, high = group_count_range(n_groups, len(values), min_mean_size)
+    low, high = group_count_range(n_groups, len(values), min_mean_size=min_mean_size)
     n_distinct = len(np.unique(values, axis=0))
     high = min(high, len(values) - 1, n_distinct)
     low = min(max(low, 2), high)
@@ -82,4 +83,4 @@ def kmeans_groups(
                 }
             )
     scores = pd.DataFrame(rows, columns=["n_groups", *SCORES, "largest_share", "inertia"])
-    return labels_by_k[_best(scores, score, max_group_share)], scores
+    return labels_by_k[_best(scores, score, max_group_share=max_group_share)], scores

@@ -18,9 +18,10 @@ TRANSFORMS = ("log_lq", "share")
 def cluster_profiles(
     strength: pd.DataFrame,
     year: int,
-    cluster_types: Sequence[str] = ("traded",),
-    transform: str = "log_lq",
-    standardise: bool = True,
+    *,
+    cluster_types: Sequence[str],
+    transform: str,
+    standardise: bool,
 ) -> pd.DataFrame:
     """Region x cluster profile matrix of one year.
 
@@ -32,14 +33,15 @@ def cluster_profiles(
     year : int
         The year to profile.
     cluster_types : sequence of str
-        Cluster types kept as columns (traded clusters by default: local clusters follow
-        population and say little about a region's specialisation).
+        Cluster types kept as columns (params.yaml ``region_groups.cluster_types``, traded:
+        local clusters follow population and say little about a region's specialisation).
     transform : {"log_lq", "share"}
         ``log_lq``: x_rc = log(1 + LQ_rc). ``share``: x_rc = E_rc / sum_c' E_rc', the
-        cluster's share of the region's employment in the kept clusters (its mix).
+        cluster's share of the region's employment in the kept clusters (its mix)
+        (``region_groups.transform``).
     standardise : bool
         z-score every column across regions (x - mean) / sd, so each cluster weighs the
-        same in Ward's sum of squares; constant columns become 0.
+        same in Ward's sum of squares; constant columns become 0 (``region_groups.standardise``).
 
     Returns
     -------
@@ -60,7 +62,9 @@ def cluster_profiles(
     >>> strength = pd.DataFrame({
     ...     "region_id": ["A", "A", "B"], "year": 2019, "cluster_code": ["1", "2", "1"],
     ...     "cluster_type": "traded", "employment": [10.0, 30.0, 5.0], "lq": [1.0, 3.0, 0.5]})
-    >>> cluster_profiles(strength, 2019, transform="share", standardise=False)  # doctest: +NORMALIZE_WHITESPACE
+    >>> cluster_profiles(
+    ...     strength, 2019, cluster_types=["traded"], transform="share", standardise=False
+    ... )  # doctest: +NORMALIZE_WHITESPACE
     cluster_code     1     2
     region_id
     A             0.25  0.75

@@ -17,7 +17,7 @@ SCORERS = {"silhouette": silhouette_score, "calinski_harabasz": calinski_harabas
 
 
 def group_count_range(
-    n_groups: int | Sequence[int], n_regions: int, min_mean_size: float = 1.0
+    n_groups: int | Sequence[int], n_regions: int, *, min_mean_size: float
 ) -> tuple[int, int]:
     """(lowest, highest) number of groups searched; an int searches that one value.
 
@@ -27,8 +27,10 @@ def group_count_range(
 
     Examples
     --------
-    >>> group_count_range((5, 40), 40, 3.0), group_count_range(7, 100)
-    ((5, 13), (7, 7))
+    >>> group_count_range((5, 40), 40, min_mean_size=3.0)
+    (5, 13)
+    >>> group_count_range(7, 100, min_mean_size=1.0)
+    (7, 7)
     """
     if isinstance(n_groups, int | np.integer):
         low = high = int(n_groups)
@@ -52,7 +54,7 @@ def _largest_share(labels: np.ndarray) -> float:
     return float(np.bincount(pd.factorize(labels)[0]).max() / len(labels)) if len(labels) else 0.0
 
 
-def _best(scores: pd.DataFrame, score: str, max_group_share: float = 1.0) -> int:
+def _best(scores: pd.DataFrame, score: str, *, max_group_share: float) -> int:
     """The number of groups with the highest score (the smallest on ties).
 
     Only cuts whose largest group holds at most ``max_group_share`` of the regions are

@@ -64,7 +64,11 @@ def group_regions(
     tables, by_year = [], {}
     for year in years:
         profile = cluster_profiles(
-            strength, year, settings.cluster_types, settings.transform, settings.standardise
+            strength,
+            year,
+            cluster_types=settings.cluster_types,
+            transform=settings.transform,
+            standardise=settings.standardise,
         )
         graph = contiguity_graph(weights, profile.index)
         values = profile.to_numpy()
@@ -82,11 +86,11 @@ def group_regions(
         kmeans_labels, kmeans_scores = kmeans_groups(
             values,
             n_groups,
-            settings.score,
-            settings.random_state,
-            settings.kmeans_n_init,
-            settings.min_mean_size,
-            settings.max_group_share,
+            score=settings.score,
+            random_state=settings.random_state,
+            n_init=settings.kmeans_n_init,
+            min_mean_size=settings.min_mean_size,
+            max_group_share=settings.max_group_share,
         )
         table = region_group_table(
             strength,
@@ -95,8 +99,8 @@ def group_regions(
             profile,
             grouper.labels_,
             kmeans_labels,
-            settings.cluster_types,
-            settings.dominant_clusters,
+            cluster_types=settings.cluster_types,
+            top=settings.dominant_clusters,
         )
         tables.append(table)
         by_year[str(year)] = _year_metrics(grouper, kmeans_labels, kmeans_scores, graph, table)
