@@ -34,7 +34,8 @@ def industry_clusters(
     industry_codes: pd.Series | list[str],
     crosswalk: pd.DataFrame,
     concordance: pd.DataFrame,
-    classification: str = "naics2017",
+    *,
+    classification: str,
 ) -> pd.DataFrame:
     """Benchmark cluster of each six-digit industry code.
 
@@ -48,6 +49,7 @@ def industry_clusters(
         :func:`pipeline.classifications.naics_vintages.read_naics_concordance` output, used
         when ``classification`` is naics2017.
     classification : {'naics2017', 'naics2012'}
+        The codes' vintage: the dataset's ``classification`` in params.yaml.
 
     Returns
     -------

@@ -67,7 +67,7 @@ def cluster_mapping(codes, classification: str, tables: Path) -> pd.DataFrame:
             codes,
             read_crosswalk(tables / CROSSWALK_FILE),
             read_naics_concordance(tables / CONCORDANCE_FILE),
-            classification,
+            classification=classification,
         )
     if classification in SECTIONS:
         return section_clusters(codes, section_table=read_nace_sections(tables))
@@ -87,14 +87,14 @@ def label_weights(
     classification: str,
     label: LabelSettings,
     tables: Path,
-    technology_codes: Iterable[str] = (),
+    technology_codes: Iterable[str],
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Technology and goods-production weights by industry code prefix.
 
     ``technology_codes`` (a custom classification's technology industries, as read from the
-    dataset's technology table by
-    :func:`pipeline.sources.custom_classification.read_technology_table`) are used only
-    for 'custom'.
+    table the dataset's ``technology`` option in params.yaml names, by
+    :func:`pipeline.sources.custom_classification.read_technology_table`; empty when the
+    dataset names none) are used only for 'custom'.
 
     Returns
     -------
@@ -108,13 +108,13 @@ def label_weights(
             read_technology_lists(tables / TECHNOLOGY_LISTS_FILE),
             label.technology_list,
             label.technology_levels,
-            label.technology_exclude,
+            exclude=label.technology_exclude,
         )
         return dict.fromkeys(prefixes, 1.0), dict.fromkeys(label.production_sectors, 1.0)
     sections = section_technology(
         read_division_aggregates(tables),
-        label.section_technology_aggregates,
-        label.production_sections,
+        technology_aggregates=label.section_technology_aggregates,
+        production_sections=label.production_sections,
         section_table=read_nace_sections(tables),
     )
     technology = {

@@ -70,9 +70,10 @@ T, U    --    local  households; extraterritorial bodies (negligible)
 
 Goods-producing sections
 ------------------------
-:data:`PRODUCTION_SECTIONS` = A-E: agriculture (A) and Eurostat's "industry (except
-construction)" B-E, matching the NAICS default of ``label.production_sectors`` (11, 21,
-22, 31-33: farming, mining, utilities, manufacturing; construction 23 left out).
+:func:`section_technology` flags the sections params.yaml ``label.production_sections``
+names: A-E, agriculture (A) and Eurostat's "industry (except construction)" B-E, matching
+``label.production_sectors`` for NAICS (11, 21, 22, 31-33: farming, mining, utilities,
+manufacturing; construction 23 left out).
 Construction (F) produces goods but on site for local demand; the cluster-policy typology
 behind ``industrial-production`` (Russian Cluster Observatory, HSE ISSEK) counts
 manufacturing, mining and energy, not building, so F is left out by default.
@@ -100,11 +101,6 @@ SECTION_COLUMNS = ["section", "division_from", "division_to", "title"]
 # OKVED 2 sub-classes 6.
 NACE_MAX_DIGITS = {"nace_r2": 4, "okved2": 6}
 EUROSTAT_TOTAL = "TOTAL"
-
-# Eurostat high-tech sectors (HTC): high-tech manufacturing + high-tech KIS.
-HIGH_TECH_AGGREGATES = ("C_HTC", "KIS_HTC")
-
-PRODUCTION_SECTIONS = ("A", "B", "C", "D", "E")
 
 # Traded / local type of each section (see the module docstring for the evidence).
 SECTION_CLUSTER_TYPES: dict[str, str] = {
@@ -328,8 +324,9 @@ def read_division_aggregates(directory: str | Path | None = None) -> pd.DataFram
 
 def section_technology(
     divisions: pd.DataFrame,
-    technology_aggregates: tuple[str, ...] | list[str] = HIGH_TECH_AGGREGATES,
-    production_sections: tuple[str, ...] | list[str] = PRODUCTION_SECTIONS,
+    *,
+    technology_aggregates: tuple[str, ...] | list[str],
+    production_sections: tuple[str, ...] | list[str],
     division_weights: Mapping[str, float] | pd.Series | None = None,
     section_table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -340,10 +337,12 @@ def section_technology(
     divisions : DataFrame
         :func:`division_aggregates` output.
     technology_aggregates : sequence of str
-        Eurostat aggregates whose divisions count as technology; default high-tech
-        manufacturing and high-tech knowledge-intensive services (HTC).
+        Eurostat aggregates whose divisions count as technology (params.yaml
+        ``label.section_technology_aggregates``: C_HTC and KIS_HTC, high-tech
+        manufacturing and high-tech knowledge-intensive services, Eurostat's HTC).
     production_sections : sequence of str
-        Sections flagged goods-producing (default A-E; see the module docstring).
+        Sections flagged goods-producing (``label.production_sections``: A-E; see the
+        module docstring).
     division_weights : mapping or Series, optional
         Weight of each two-digit division (e.g. its employment in a reference economy).
         Divisions without a weight count 0. Default: every division weighs 1.
@@ -371,7 +370,11 @@ def section_technology(
     --------
     >>> table = pd.DataFrame({"nace_r2_division": ["21", "26", "62", "72"],
     ...                       "eurostat_aggregate_code": ["C_HTC", "C_HTC", "KIS_HTC", "KIS_HTC"]})
-    >>> shares = section_technology(division_aggregates(table)).set_index("section")
+    >>> shares = section_technology(
+    ...     division_aggregates(table),
+    ...     technology_aggregates=["C_HTC", "KIS_HTC"],
+    ...     production_sections=["A", "B", "C", "D", "E"],
+    ... ).set_index("section")
     >>> shares.loc[["C", "J", "M", "F"], "technology_share"].round(4).tolist()
     [0.0833, 0.1667, 0.1429, 0.0]
     """

@@ -40,7 +40,8 @@ def technology_prefixes(
     lists: pd.DataFrame,
     list_id: str,
     levels: tuple[str, ...] | list[str],
-    exclude: tuple[str, ...] | list[str] = (),
+    *,
+    exclude: tuple[str, ...] | list[str],
 ) -> list[str]:
     """NAICS code prefixes of the technology industries chosen in params.yaml.
 
@@ -53,8 +54,8 @@ def technology_prefixes(
     levels : sequence of str
         Categories of that list to count (e.g. ``["Level I"]``).
     exclude : sequence of str
-        Codes to leave out (e.g. 3364 aerospace, which the cluster-policy typology counts as
-        industrial production).
+        Codes to leave out (params.yaml ``label.technology_exclude``, e.g. 3364 aerospace,
+        which the cluster-policy typology counts as industrial production).
 
     Returns
     -------

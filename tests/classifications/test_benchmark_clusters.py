@@ -16,6 +16,7 @@ def _mapping(codes):
         codes,
         read_crosswalk(TABLES / "uscmp_cluster_naics_crosswalk.csv"),
         read_naics_concordance(TABLES / "naics_2017_to_2012.csv"),
+        classification="naics2017",
     ).set_index("industry_code")
 
 
@@ -51,7 +52,7 @@ def test_concordance_targets_exist_in_the_2012_definitions():
 
 def test_technology_level_one_without_aerospace():
     lists = read_technology_lists(TABLES / "hightech_naics_lists.csv")
-    prefixes = technology_prefixes(lists, "bls_hecker2005_hightech", ["Level I"], ["3364"])
+    prefixes = technology_prefixes(lists, "bls_hecker2005_hightech", ["Level I"], exclude=["3364"])
     assert "3364" not in prefixes
     assert {"3254", "3344", "5112", "5415", "5417"} <= set(prefixes)
     # NAICS 2002 internet codes are translated to their 2017 successors.

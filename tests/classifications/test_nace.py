@@ -18,6 +18,11 @@ from pipeline.classifications.nace import (
 from pipeline.clusters.labels import ClusterLabeller
 from pipeline.errors import UserError
 
+# Eurostat's high-tech sectors (HTC: high-tech manufacturing and knowledge-intensive services)
+# and the goods-producing sections A-E, the definitions the golden shares below are worked for.
+HTC = ("C_HTC", "KIS_HTC")
+GOODS = ("A", "B", "C", "D", "E")
+
 
 @pytest.fixture(scope="module")
 def divisions() -> pd.DataFrame:
@@ -26,7 +31,9 @@ def divisions() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def technology(divisions) -> pd.DataFrame:
-    return section_technology(divisions).set_index("section")
+    return section_technology(
+        divisions, technology_aggregates=HTC, production_sections=GOODS
+    ).set_index("section")
 
 
 def test_structure_has_88_divisions_in_21_sections(divisions):
@@ -78,19 +85,30 @@ def test_technology_share_counts_high_tech_divisions(technology):
 
 
 def test_medium_high_tech_can_be_added(divisions):
-    wider = section_technology(divisions, ("C_HTC", "C_MHTC", "KIS_HTC")).set_index("section")
+    wider = section_technology(
+        divisions,
+        technology_aggregates=("C_HTC", "C_MHTC", "KIS_HTC"),
+        production_sections=GOODS,
+    ).set_index("section")
     assert wider.loc["C", "technology_share"] == pytest.approx(7 / 24)  # 20, 21, 26-30
 
 
 def test_division_weights_replace_counts(divisions):
     # Russia 2019 (Rosstat, thousand employed): R&D 854.6 of M's 2,826.9.
     weights = {"72": 854.6, "69": 2826.9 - 854.6}
-    shares = section_technology(divisions, division_weights=weights).set_index("section")
+    shares = section_technology(
+        divisions, technology_aggregates=HTC, production_sections=GOODS, division_weights=weights
+    ).set_index("section")
     assert shares.loc["M", "technology_share"] == pytest.approx(854.6 / 2826.9)
     # A section whose divisions carry no weight has no defined share.
     assert pd.isna(shares.loc["J", "technology_share"])
     with pytest.raises(UserError, match="negative"):
-        section_technology(divisions, division_weights={"72": -1.0})
+        section_technology(
+            divisions,
+            technology_aggregates=HTC,
+            production_sections=GOODS,
+            division_weights={"72": -1.0},
+        )
 
 
 def test_goods_producing_sections(technology):
@@ -134,7 +152,7 @@ def test_section_clusters_match_the_benchmark_columns():
         }
     )
     concordance = pd.DataFrame({"naics2017": [], "naics2012": [], "primary": []})
-    benchmark = industry_clusters(["334413"], crosswalk, concordance, "naics2012")
+    benchmark = industry_clusters(["334413"], crosswalk, concordance, classification="naics2012")
     sections = section_clusters(["00", "C", "G", "J"])
     assert list(sections.columns) == list(benchmark.columns)
     assert sections["industry_code"].tolist() == ["C", "G", "J"]  # the total is not a cluster

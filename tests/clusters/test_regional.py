@@ -322,7 +322,7 @@ def test_cbsa_technology_clusters_are_tech_hubs_not_headquarters():
         assert len(linked) <= 1 or (len(codes) == 1 and pd.notna(next(iter(codes)))), ids
     assert regional["extent_km"].max() < 2 * 300  # the largest CSA radius is 240 km
     technology, production = label_weights(
-        "naics2017", settings.label, ROOT / settings.classifications
+        "naics2017", settings.label, ROOT / settings.classifications, technology_codes=()
     )
     labeller = ClusterLabeller(
         technology,

@@ -370,6 +370,7 @@ def test_real_cbsa_relatedness_separates_benchmark_clusters(linkages):
         sorted(six["industry_code"].unique()),
         read_crosswalk(TABLES / "uscmp_cluster_naics_crosswalk.csv"),
         read_naics_concordance(TABLES / "naics_2017_to_2012.csv"),
+        classification="naics2017",
     )
     traded = clusters[clusters["cluster_type"] == "traded"].set_index("industry_code")
     combined = R.combined_relatedness(measures, settings.weights, method=settings.standardise)

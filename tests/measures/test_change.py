@@ -224,6 +224,7 @@ def panel_scored(panel_employment) -> pd.DataFrame:
         detail["industry_code"].unique(),
         read_crosswalk(CLASSIFICATIONS / "uscmp_cluster_naics_crosswalk.csv"),
         read_naics_concordance(CLASSIFICATIONS / "naics_2017_to_2012.csv"),
+        classification="naics2017",
     )
     strength = cluster_employment(detail, mapping, region_totals(panel_employment), "all")
     return score_clusters(
