@@ -294,32 +294,25 @@ def _type_name(column) -> str:
 
 
 def run_metrics(
-    employment: pd.DataFrame,
-    location_quotients: pd.DataFrame,
+    panel: dict[str, Any],
+    rows_location_quotients: int,
     industry_clusters: pd.DataFrame,
     cluster_strength: pd.DataFrame,
     regional: pd.DataFrame,
     regions: gpd.GeoDataFrame,
 ) -> dict[str, Any]:
-    """Counts that summarise a run, for ``dvc metrics show``."""
-    detail = employment[employment["industry_level"] == employment["industry_level"].max()]
-    mapped = detail["industry_code"].isin(industry_clusters["industry_code"])
-    detail_total = float(detail["employment"].sum())
-    unmapped_share = (
-        float(detail.loc[~mapped, "employment"].sum()) / detail_total if detail_total else 0.0
-    )
+    """Counts that summarise a run, for ``dvc metrics show``.
+
+    ``panel`` is :class:`pipeline.panel_figures.PanelFigures` of the employment table
+    (regions, industries, years, rows, unmapped share, cells by flag ...), gathered one year
+    at a time by the publish stage; the rest come from the small published tables.
+    """
     labels = regional["label"].value_counts().to_dict() if len(regional) else {}
     return {
-        "regions": int(employment["region_id"].nunique()),
+        **panel,
         "regions_without_boundary": int(regions.geometry.isna().sum()),
-        "industries": int(
-            employment.loc[employment["industry_level"] > 0, "industry_code"].nunique()
-        ),
-        "years": sorted(int(y) for y in employment["year"].unique()),
-        "rows_employment": int(len(employment)),
-        "rows_location_quotients": int(len(location_quotients)),
+        "rows_location_quotients": int(rows_location_quotients),
         "mapped_industries": int(industry_clusters["industry_code"].nunique()),
-        "unmapped_employment_share": round(unmapped_share, 6),
         "strong_pairs": int(cluster_strength["strong"].sum()),
         "pairs_with_2plus_stars": int((cluster_strength["stars"] >= 2).sum()),
         "regional_clusters": int(len(regional)),

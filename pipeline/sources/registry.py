@@ -257,10 +257,15 @@ def _cbsa_holdout(raw: Path, options: dict, holdout) -> dict:
 HOLDOUT_METRICS: dict[str, Callable[..., dict]] = {"cbp_cbsa": _cbsa_holdout}
 
 
+def needs_quotients(source: str) -> bool:
+    """Whether :func:`source_metrics` of ``source`` reads the LQ table."""
+    return source in SOURCE_METRICS
+
+
 def source_metrics(
     source: str,
     raw: Path,
-    location_quotients: pd.DataFrame,
+    location_quotients: pd.DataFrame | None,
     employment: pd.DataFrame | None = None,
     options: dict | None = None,
     holdout=None,

@@ -61,6 +61,7 @@ __all__ = [
     "holdout_unpublished",
     "impute_suppressed",
     "imputed_employment_by_level",
+    "imputed_share_by_level",
     "national_catalog",
     "sibling_weights",
     "size_class_estimate",
@@ -92,12 +93,25 @@ def imputed_employment_by_level(employment: pd.DataFrame) -> dict:
     values = employment["employment"].fillna(0.0)
     imputed = employment["employment_flag"] == "imputed"
     level_total = values.groupby(employment["industry_level"]).sum()
+    by_level = values[imputed].groupby(employment.loc[imputed, "industry_level"])
+    return imputed_share_by_level(level_total, by_level.size(), by_level.sum())
+
+
+def imputed_share_by_level(
+    level_total: pd.Series, imputed_cells: pd.Series, imputed_employment: pd.Series
+) -> dict:
+    """:func:`imputed_employment_by_level` from its sums, each indexed by industry level.
+
+    ``level_total``: all employment of a level (missing as 0); ``imputed_cells`` and
+    ``imputed_employment``: the rows flagged 'imputed' and their employment, for the levels
+    that have some.
+    """
     summary = {}
-    for level, part in values[imputed].groupby(employment.loc[imputed, "industry_level"]):
-        jobs = float(part.sum())
+    for level, cells in imputed_cells.items():
+        jobs = float(imputed_employment[level])
         total = float(level_total.get(level, 0.0))
         summary[str(int(level))] = {
-            "cells": int(len(part)),
+            "cells": int(cells),
             "employment": round(jobs, 1),
             "share": round(jobs / total, 6) if total > 0 else None,
         }

@@ -6,35 +6,43 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+import pyarrow.compute as pc
+
 from pipeline import publish
 from pipeline.config import Settings
-from pipeline.lq_dataset import lq_dataset_path, read_quotients
+from pipeline.engine.panel import parquet_years, read_year
+from pipeline.errors import UserError
+from pipeline.lq_dataset import lq_dataset_path, quotient_years, quotients_table, read_quotients
+from pipeline.panel_figures import FIGURE_COLUMNS, PanelFigures
 from pipeline.progress import steps
-from pipeline.sources.registry import source_metrics
-from pipeline.stages.common import Layout, _about, _read, _read_columns, _read_geo
-
-PUBLISH_EMPLOYMENT_COLUMNS = [
-    "region_id",
-    "industry_code",
-    "industry_level",
-    "year",
-    "employment",
-    "employment_flag",
-]
-PUBLISH_LQ_COLUMNS = ["year", "region_id", "industry_code", "industry_level", "lq"]
+from pipeline.sources.registry import needs_quotients, source_metrics
+from pipeline.stages.common import Layout, _about, _read, _read_geo
 
 
 def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
-    """metrics.json and the data dictionary for the dataset's published tables."""
+    """metrics.json and the data dictionary for the dataset's published tables.
+
+    The employment and LQ tables are never read whole: the panel counts are gathered one
+    year at a time (:class:`~pipeline.panel_figures.PanelFigures`), the LQ plot reads only
+    the latest year's finest level, and the whole LQ table is read only for a source whose
+    check needs it (QCEW states against BLS's published LQs).
+    """
     config = settings.dataset(dataset)
     with steps(f"publish {dataset}", 1) as step:
-        # only the columns the figures use: the whole tables would be the run's memory peak
-        employment = _read_columns(layout.table("employment.parquet"), PUBLISH_EMPLOYMENT_COLUMNS)
-        quotients = read_quotients(lq_dataset_path(layout.processed), columns=PUBLISH_LQ_COLUMNS)
+        clusters = _read(layout.table("industry_clusters.parquet"))
+        source = layout.table("employment.parquet")
+        if not source.exists():
+            raise UserError(f"{source}: not found; run the earlier stages first (dvc repro)")
+        panel = PanelFigures(clusters["industry_code"])
+        for year in parquet_years(source):
+            panel.add(read_year(source, year, FIGURE_COLUMNS))
+        lq_path = lq_dataset_path(layout.processed)
+        rows_quotients, latest_finest = _latest_finest_quotients(lq_path)
         metrics = publish.run_metrics(
-            employment,
-            quotients,
-            _read(layout.table("industry_clusters.parquet")),
+            panel.figures(),
+            rows_quotients,
+            clusters,
             _read(layout.table("cluster_strength.parquet")),
             _read_geo(layout.table("regional_clusters.parquet")),
             _read_geo(layout.table("regions.parquet")),
@@ -42,9 +50,6 @@ def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
         metrics["dataset"] = dataset
         metrics["measure"] = config.measure
         metrics["unit"] = config.unit
-        metrics["cells_by_flag"] = {
-            flag: int(n) for flag, n in employment["employment_flag"].value_counts().items()
-        }
         transitions = _read(layout.table("cluster_transitions.parquet"))
         metrics["strong_transitions"] = {
             kind: int(n) for kind, n in transitions["transition"].value_counts().items()
@@ -57,8 +62,8 @@ def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
             source_metrics(
                 config.source,
                 Path(config.raw),
-                quotients,
-                employment,
+                read_quotients(lq_path) if needs_quotients(config.source) else None,
+                None,  # the imputed figures are the panel's (PanelFigures)
                 config.options,
                 settings.imputation_holdout,
             )
@@ -74,7 +79,7 @@ def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
                 metrics[name] = figures.get(name, figures)
         publish.write_json(metrics, layout.table("report.json"))
         publish.write_json(publish.headline_metrics(metrics), layout.table("metrics.json"))
-        plots = publish.plot_tables(quotients, _read(layout.table("cluster_strength.parquet")))
+        plots = publish.plot_tables(latest_finest, _read(layout.table("cluster_strength.parquet")))
         for name, table in plots.items():
             publish.write_text(
                 table.to_csv(index=False), layout.processed / "plots" / f"{name}.csv"
@@ -84,3 +89,23 @@ def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
             layout.table("data_dictionary.md"),
         )
         step(f"metrics: {metrics['regional_clusters']} regional clusters")
+
+
+def _latest_finest_quotients(path: Path) -> tuple[int, pd.DataFrame]:
+    """The number of LQ rows, and the rows of the latest year at the finest level.
+
+    The finest level is the largest ``industry_level`` of any year (one int8 column read);
+    :func:`pipeline.publish.plot_tables` plots the latest year at that level.
+    """
+    years = quotient_years(path)
+    if not years:
+        return 0, pd.DataFrame(columns=["year", "industry_level", "lq"])
+    levels = quotients_table(path, columns=["industry_level"]).column("industry_level")
+    finest = pc.max(levels).as_py()
+    latest = quotients_table(
+        path,
+        [years[-1]],
+        ["year", "industry_level", "lq"],
+        filters=[("industry_level", "==", finest)],
+    )
+    return len(levels), latest.to_pandas()
