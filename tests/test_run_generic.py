@@ -128,3 +128,25 @@ def test_run_without_boundaries_skips_only_spatial_statistics(
     assert concentration["moran_i"].isna().all() and concentration["gini"].notna().any()
     regional = gpd.read_parquet(out / "regional_clusters.parquet")
     assert (regional["n_regions"] == 1).all()
+
+
+def test_run_on_typed_parquet_checks_it_while_ingesting(tmp_path, capsys):
+    """A typed Parquet file is read once: ingest makes validate's table-wide checks as it
+    reads, so an error only they find (a fractional establishment count) still stops the
+    run with one line and exit 2, and a previous result in --out stays as it was."""
+    from pipeline.sources.generic import read_generic
+
+    good = RAW_US.parents[2] / "tests" / "data" / "good" / "employment.csv"
+    table = read_generic(good, "naics2017").drop(columns="classification")
+    table.loc[table.index[table["industry_level"] > 0][2], "establishments"] = 2.5
+    path = tmp_path / "employment.parquet"
+    table.to_parquet(path, index=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "metrics.json").write_text('{"previous": true}')
+    arguments = ["run", "--employment", str(path), "--classification", "naics2017"]
+    assert main([*arguments, "--out", str(out)]) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "2.5" in error and "establishments" in error and "Traceback" not in error
+    assert (out / "metrics.json").read_text() == '{"previous": true}'
+    assert not list(tmp_path.glob(".out.building-*"))

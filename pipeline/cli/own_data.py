@@ -120,20 +120,25 @@ def run_all(
     )
     settings = replace(settings, datasets={"user": dataset})
     from pipeline.compute import release_memory, release_worker_memory, scheduler_address
-    from pipeline.validate import require_usable, validate
+    from pipeline.sources.typed_parquet import typed_columns
 
-    with warnings.catch_warnings():  # the readers warn again during ingest
-        warnings.simplefilter("ignore")
-        require_usable(
-            validate(  # a typed Parquet file is checked one year at a time, not kept
-                employment,
-                None,
-                classification,
-                hierarchy,
-                classifications_dir=Path(settings.classifications),
-                keep_table=False,
+    if typed_columns(employment) is None:
+        # A CSV (or untyped Parquet) is checked whole first; a typed Parquet file is checked
+        # by ingest as it reads it, one year at a time (one pass over the file).
+        from pipeline.validate import require_usable, validate
+
+        with warnings.catch_warnings():  # the readers warn again during ingest
+            warnings.simplefilter("ignore")
+            require_usable(
+                validate(
+                    employment,
+                    None,
+                    classification,
+                    hierarchy,
+                    classifications_dir=Path(settings.classifications),
+                    keep_table=False,
+                )
             )
-        )
     from pipeline.stages import (
         cluster,
         ingest,

@@ -60,7 +60,7 @@ parts it puts together each have a module of their own:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -236,6 +236,10 @@ class EmploymentYears:
     def __init__(self, scan: TypedScan, drop_zero_totals: bool = False) -> None:
         self.scan = scan
         self.drop_zero_totals = drop_zero_totals
+        # called with each year's checked rows (``row`` column included) before they are
+        # yielded: e.g. :func:`pipeline.validate.validate_while_reading`'s checks
+        self.observers: list[Callable[[pyarrow.Table], None]] = []
+        self.by_year = True  # False once the text path took over (see ``years``)
 
     def region_ids(self) -> list[str]:
         """The distinct region ids, sorted (every region-year, dropped ones included)."""
@@ -246,10 +250,13 @@ class EmploymentYears:
         try:
             for year_table in self.scan.years():
                 done.append(int(year_table.column("year")[0].as_py()))
+                for observe in self.observers:
+                    observe(year_table)
                 yield self._kept(year_table.drop_columns(["row"]))
         except NeedsTextPath:
             # The text path words the problem (UserError), or reads what the fast path
             # would not (odd text): the years not yielded yet come from its table.
+            self.by_year = False
             yield from self._text_path_years(done)
             return
         raise_first_error(self.scan.check.problems)

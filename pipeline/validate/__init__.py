@@ -37,7 +37,8 @@ region-years without a total row                 note      total = sum of top-le
 no classification given, codes unambiguous       note      that classification is used
 ================================================ ========= ==================================
 
-Where the checks are: :mod:`~pipeline.validate.check` (:func:`validate`, the whole run),
+Where the checks are: :mod:`~pipeline.validate.check` (:func:`validate`, the whole run, and
+:func:`validate_while_reading`, the same checks made while ingest reads a typed Parquet file),
 :mod:`~pipeline.validate.report` (:class:`ValidationReport`), :mod:`~pipeline.validate.totals`
 (parents vs their parts, zero totals, nothing to measure), :mod:`~pipeline.validate.rows` (row
 widths, fractional establishments), :mod:`~pipeline.validate.boundaries`,
@@ -47,7 +48,7 @@ widths, fractional establishments), :mod:`~pipeline.validate.boundaries`,
 """
 
 from pipeline.validate.by_year import YearFindings
-from pipeline.validate.check import validate
+from pipeline.validate.check import validate, validate_while_reading
 from pipeline.validate.classification import detect_classification
 from pipeline.validate.report import ValidationReport, require_usable
 from pipeline.validate.totals import DEFAULT_TOTAL_TOLERANCE, inconsistent_totals
@@ -60,4 +61,5 @@ __all__ = [
     "inconsistent_totals",
     "require_usable",
     "validate",
+    "validate_while_reading",
 ]

@@ -4,15 +4,17 @@ the generic schema; the checks table is in :mod:`pipeline.validate`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.geography.boundaries import inspect_boundaries
+from pipeline.sources.generic import EmploymentYears
 from pipeline.sources.inspection import inspect_employment
 from pipeline.sources.raw_schema import Problem
 from pipeline.validate.boundaries import _boundary_problems
-from pipeline.validate.by_year import _typed_findings
+from pipeline.validate.by_year import YearFindings, _typed_findings
 from pipeline.validate.classification import _detected_classification
 from pipeline.validate.report import ValidationReport
 from pipeline.validate.rows import _fractional_establishments, _row_width_problems
@@ -94,6 +96,44 @@ def validate(
         check = inspect_employment(
             employment_path, classification, hierarchy, classifications_dir=classifications_dir
         )
+    report = _report(employment_path, regions_path, check, findings, detected_note,
+                     id_field, name_field)  # fmt: skip
+    if findings is not None or report.employment is None:
+        return report
+    employment = report.employment
+    inconsistent = inconsistent_totals(
+        employment, check.classification, check.hierarchy, total_tolerance, classifications_dir
+    )
+    report.problems += _total_problems(
+        inconsistent, check.source_rows, employment_path, total_tolerance
+    )
+    nothing = _nothing_to_measure(employment, check.source_rows, employment_path)
+    report.problems += nothing
+    if not nothing:
+        report.problems += _zero_total_problems(employment, check.source_rows, employment_path)
+    report.problems += _fractional_establishments(employment, check.source_rows, employment_path)
+    if report.boundaries is not None:
+        problems, notes = _boundary_problems(
+            employment, report.boundaries, check.source_rows, employment_path, Path(regions_path)
+        )
+        report.problems += problems
+        report.notes += notes
+    report.employment = employment
+    return report
+
+
+def _report(
+    employment_path: Path,
+    regions_path: str | Path | None,
+    check,
+    findings: YearFindings | None,
+    detected_note: str | None,
+    id_field: str = "region_id",
+    name_field: str = "name",
+) -> ValidationReport:
+    """The report of an inspected table: gathered one year at a time (``findings``), or of
+    a whole table (``check.employment``, then kept in ``report.employment``; its table-wide
+    checks are :func:`validate`'s)."""
     width_problems = _row_width_problems(employment_path)
     if width_problems:  # shifted rows make every later message point at the wrong cell
         check.problems = width_problems + [
@@ -154,22 +194,43 @@ def validate(
         report.problems += problems
         report.notes += notes
         return report
-    inconsistent = inconsistent_totals(
-        employment, check.classification, check.hierarchy, total_tolerance, classifications_dir
-    )
-    report.problems += _total_problems(
-        inconsistent, check.source_rows, employment_path, total_tolerance
-    )
-    nothing = _nothing_to_measure(employment, check.source_rows, employment_path)
-    report.problems += nothing
-    if not nothing:
-        report.problems += _zero_total_problems(employment, check.source_rows, employment_path)
-    report.problems += _fractional_establishments(employment, check.source_rows, employment_path)
-    if report.boundaries is not None:
-        problems, notes = _boundary_problems(
-            employment, report.boundaries, check.source_rows, employment_path, Path(regions_path)
-        )
-        report.problems += problems
-        report.notes += notes
     report.employment = employment
+    return report
+
+
+def validate_while_reading(
+    employment: EmploymentYears,
+    *,
+    total_tolerance: float = DEFAULT_TOTAL_TOLERANCE,
+    classifications_dir: Path | None = None,
+) -> Callable[[], ValidationReport]:
+    """:func:`validate`'s checks of a typed Parquet file, made as ingest reads it (one pass).
+
+    Adds a :class:`YearFindings` observer to ``employment`` (:class:`EmploymentYears`), so
+    that each year ingest reads is also checked, and returns the function that gives the
+    report once the last year is read: the same report as
+    ``validate(path, classification=..., keep_table=False)`` (without boundaries). If the
+    reader had to fall back to the text path (an odd file), that function runs
+    :func:`validate` itself.
+    """
+    scan = employment.scan
+    findings = YearFindings(
+        scan.classification, scan.hierarchy, total_tolerance, classifications_dir
+    )
+    employment.observers.append(findings.add)
+
+    def report() -> ValidationReport:
+        if not employment.by_year:
+            return validate(
+                scan.path,
+                None,
+                scan.classification,
+                scan.hierarchy,
+                total_tolerance=total_tolerance,
+                classifications_dir=classifications_dir,
+                keep_table=False,
+            )
+        scan.check.note_derived_totals(scan.path, scan.check.derived_totals, scan.region_years)
+        return _report(Path(scan.path), None, scan.check, findings, None)
+
     return report

@@ -20,7 +20,7 @@ import pytest
 from pipeline.errors import UserError
 from pipeline.sources.generic import read_generic, stream_generic
 from pipeline.sources.typed_parquet import typed_columns
-from pipeline.validate import validate
+from pipeline.validate import validate, validate_while_reading
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GOOD, BAD = DATA / "good", DATA / "bad"
@@ -81,6 +81,38 @@ def test_year_by_year_report_equals_the_whole_table_report(tmp_path, csv, by_yea
         if by_years.checked:
             assert by_years.employment is None
             assert whole.summary() == by_years.summary()
+
+
+def _report_while_reading(path: Path):
+    """The report ingest makes as it reads (validate_while_reading), or the UserError text."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            employment = stream_generic(path, "naics2017")
+            report = validate_while_reading(employment)
+            for _ in employment.years():
+                pass
+            return report()
+        except UserError as error:
+            return str(error)
+
+
+@pytest.mark.parametrize("csv", CSVS, ids=[path.stem for path in CSVS])
+def test_the_report_made_while_reading_equals_validate(tmp_path, csv):
+    """Ingest checks a typed file as it reads it: the same report as regclust validate."""
+    path = _as_typed_parquet(csv, tmp_path, True)
+    if path is None:
+        pytest.skip("not a typed table")
+    expected, while_reading = _report(path, False, None), _report_while_reading(path)
+    if isinstance(expected, str) or isinstance(while_reading, str):
+        # a reader error (UserError) is raised by both, with the same words
+        assert expected == while_reading or (
+            not isinstance(expected, str) and expected.errors[0] == while_reading
+        )
+        return
+    for name in REPORT_FIELDS:
+        assert getattr(expected, name) == getattr(while_reading, name), name
+    assert expected.summary() == while_reading.summary()
 
 
 def test_year_by_year_finds_every_kind_of_problem(tmp_path):
