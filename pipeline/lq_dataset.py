@@ -27,8 +27,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -143,8 +144,9 @@ def quotient_years(path: str | Path) -> list[int]:
 @contextmanager
 def quotients_writer(
     target: str | Path, schema: pa.Schema, metadata: Mapping[str, str] | None = None
-) -> Iterator[Callable[[pa.Table], None]]:
-    """Write the LQ dataset one year at a time: yield ``write(arrow_table)``.
+) -> Iterator[PartWriter]:
+    """Write the LQ dataset one year at a time: yield ``write(arrow_table)`` (a
+    :class:`PartWriter`, which dask tasks can call themselves).
 
     Each call writes the years of ``arrow_table`` (normally one) to ``year=YYYY/part-0.parquet``
     of a hidden temporary folder beside ``target``; when the ``with`` block ends without error,
@@ -160,20 +162,7 @@ def quotients_writer(
     schema = publish.described(schema.empty_table(), DICTIONARY_KEY, metadata).schema
     part_schema = schema.remove(schema.get_field_index(PARTITION))
     temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    written: set[int] = set()
-
-    def write(table: pa.Table) -> None:
-        tables.validate_table(table.to_pandas(), DICTIONARY_KEY)
-        keys = table.column(PARTITION)
-        for year in pc.unique(keys).to_pylist():
-            if year in written:
-                raise ValueError(f"{target}: year {year} written twice")
-            written.add(year)
-            part = table.filter(pc.equal(keys, year)).drop_columns([PARTITION])
-            folder = temporary / f"{PARTITION}={int(year)}"
-            folder.mkdir()
-            pq.write_table(part.cast(part_schema), folder / PART_NAME, compression="zstd")
-
+    write = PartWriter(temporary, part_schema, target)
     try:
         yield write
         pq.write_metadata(schema, temporary / COMMON_METADATA)
@@ -184,6 +173,37 @@ def quotients_writer(
         raise
     # The single-file form of earlier versions would now be a stale copy beside the dataset.
     target.with_name(f"{target.name}.parquet").unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class PartWriter:
+    """``write(table)`` of :func:`quotients_writer`: the years of ``table`` as part files.
+
+    A plain picklable object, so that a dask task can write its own year into the
+    temporary folder (the workers must see the same file system, as they read the
+    employment table by path): the year's rows then never travel to the client. A year
+    written twice is an error (its folder exists already).
+    """
+
+    folder: Path
+    schema: pa.Schema
+    target: Path
+
+    def __call__(self, table: pa.Table) -> int:
+        """Validate and write ``table``'s years; return the number of rows written."""
+        tables.validate_table(table.to_pandas(), DICTIONARY_KEY)
+        keys = table.column(PARTITION)
+        years = pc.unique(keys).to_pylist()
+        for year in years:
+            folder = self.folder / f"{PARTITION}={int(year)}"
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                raise ValueError(f"{self.target}: year {year} written twice") from None
+            part = table if len(years) == 1 else table.filter(pc.equal(keys, year))
+            part = part.drop_columns([PARTITION])
+            pq.write_table(part.cast(self.schema), folder / PART_NAME, compression="zstd")
+        return len(table)
 
 
 def _publishable(folder: Path) -> None:

@@ -132,13 +132,29 @@ def classify_lq_change(
     falling = relative < -stable_tolerance
     specialised_end = end >= specialisation_lq
     specialised_base = base >= specialisation_lq
-    side = np.where(specialised_end, "specialised", "unspecialised")
-    direction = np.where(rising, "-rising", np.where(falling, "-falling", "-stable"))
-    labels = np.char.add(side.astype("U13"), direction.astype("U8")).astype(object)
-    labels = np.where(rising & ~specialised_base & specialised_end, "emerging", labels)
-    labels = np.where(falling & specialised_base & ~specialised_end, "declining", labels)
-    labels = np.where(np.isnan(base) | np.isnan(end), "not-comparable", labels)
-    return labels.astype(object)
+    # integer classes, then their names: string arithmetic per row is slow on millions
+    direction = np.where(rising, 0, np.where(falling, 1, 2))
+    classes = np.where(specialised_end, 0, 3) + direction
+    classes = np.where(rising & ~specialised_base & specialised_end, 6, classes)
+    classes = np.where(falling & specialised_base & ~specialised_end, 7, classes)
+    classes = np.where(np.isnan(base) | np.isnan(end), 8, classes)
+    return _CLASS_NAMES[classes]
+
+
+_CLASS_NAMES = np.array(
+    [
+        "specialised-rising",
+        "specialised-falling",
+        "specialised-stable",
+        "unspecialised-rising",
+        "unspecialised-falling",
+        "unspecialised-stable",
+        "emerging",
+        "declining",
+        "not-comparable",
+    ],
+    dtype=object,
+)
 
 
 def lq_change(

@@ -3,6 +3,7 @@ specialization, LQ change (one dask task per year)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,7 @@ from pipeline.config import Settings
 from pipeline.engine.distributed import year_measures
 from pipeline.engine.panel import parquet_years, read_year
 from pipeline.errors import UserError
-from pipeline.lq_dataset import lq_dataset_path, quotients_table, quotients_writer
+from pipeline.lq_dataset import PartWriter, lq_dataset_path, quotients_table, quotients_writer
 from pipeline.measures.change import LQ_CHANGE_COLUMNS, lq_change
 from pipeline.measures.coding import PANEL_COLUMNS
 from pipeline.measures.spatial import moran_by_group
@@ -67,37 +68,36 @@ def run_measure(
         detail_levels = industries.loc[industries["industry_level"] > 0, "industry_level"]
         top_level = int(detail_levels.min()) if len(detail_levels) else None
         shared_weights = client.scatter(weights, broadcast=True)
-        futures = [
-            client.submit(
-                _measure_year,
-                str(source),
-                year,
-                settings,
-                traded,
-                top_level,
-                level,
-                shared_weights,
-                pure=False,
-            )
-            for year in years
-        ]
+        named = _names_for(settings, config, layout)
         target = lq_dataset_path(layout.processed)
         concentration, specialization, moran = [], [], []
         n_cells = 0
-        named = _names_for(settings, config, layout)
         with quotients_writer(target, LQ_NAMED_SCHEMA, _about(settings, dataset)) as write:
-            # in year order: one partition (year=YYYY/part-0.parquet) per year
-            for future in tracked(futures, f"measure {dataset}: years", len(futures)):
-                year_quotients, year_concentration, year_specialization, year_moran = (
-                    future.result()
+            # each task writes its year's partition (year=YYYY/part-0.parquet) itself: the
+            # LQ rows never travel to this process
+            futures = [
+                client.submit(
+                    _measure_year,
+                    str(source),
+                    year,
+                    settings,
+                    traded,
+                    top_level,
+                    level,
+                    shared_weights,
+                    named,
+                    write,
+                    pure=False,
                 )
+                for year in years
+            ]
+            for future in tracked(futures, f"measure {dataset}: years", len(futures)):
+                year_cells, year_concentration, year_specialization, year_moran = future.result()
                 future.release()
-                write(_named_quotients(year_quotients, named))
-                n_cells += len(year_quotients)
+                n_cells += year_cells
                 concentration.append(year_concentration)
                 specialization.append(year_specialization)
                 moran.append(year_moran)
-                del year_quotients
             step(f"location quotients for {n_cells:,} cells")
             concentration = pd.concat(concentration, ignore_index=True).merge(
                 pd.concat(moran, ignore_index=True), on=["year", "industry_code"], how="left"
@@ -125,7 +125,6 @@ def run_measure(
             else pd.DataFrame(columns=LQ_CHANGE_COLUMNS)
         )
         step("region specialization and LQ change")
-        named = _names_for(settings, config, layout)
         publish.write_table(
             named(concentration),
             layout.table("concentration.parquet"),
@@ -227,8 +226,11 @@ def _measure_year(
     top_level: int | None,
     level: int,
     weights: pd.DataFrame,
-) -> tuple[pa.Table, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Task: one year -> its LQ table, concentration, region specialization and Moran's I."""
+    named: Callable[[pd.DataFrame], pd.DataFrame],
+    write: PartWriter,
+) -> tuple[int, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Task: one year -> its LQ partition (written here, named), and its concentration,
+    region specialization and Moran's I (returned with the number of LQ rows)."""
     measure = settings.measure
     quotients, concentration = year_measures(
         _year_table(source, year, measure.use_imputed),
@@ -242,7 +244,9 @@ def _measure_year(
     ).to_pandas()
     specialization = region_specialization(frame, traded, measure.specialised_lq, level)
     moran = _moran_by_year(frame, weights, settings)
-    return quotients, concentration, specialization, moran
+    del frame
+    n_cells = write(_named_quotients(quotients, named))
+    return n_cells, concentration, specialization, moran
 
 
 def _read_years(path: Path, years: list[int], columns: list[str] | None = None) -> pd.DataFrame:
