@@ -52,12 +52,17 @@ class SpatialSettings:
     alpha: float
     missing: str
     local_over: str  # clusters, or industries (also every finest-level industry)
+    moran_levels: str  # cluster: global Moran's I at the cluster level only; all: every level
 
     def __post_init__(self) -> None:
         if self.local_over not in ("clusters", "industries"):
             raise UserError(
                 f"params.yaml: spatial.local_over is '{self.local_over}'; "
                 "use clusters or industries"
+            )
+        if self.moran_levels not in ("cluster", "all"):
+            raise UserError(
+                f"params.yaml: spatial.moran_levels is '{self.moran_levels}'; use cluster or all"
             )
 
 

@@ -186,3 +186,27 @@ def test_user_errors_exit_2_without_traceback(tmp_path, capsys, monkeypatch):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     assert main(["label", "--params", "params.yaml"]) == 2
     assert "unknown key(s) technology_share" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("moran_levels", ["cluster", "all"])
+def test_moran_levels_chooses_where_global_moran_is_tested(
+    subset_project, monkeypatch, moran_levels
+):
+    """spatial.moran_levels: cluster tests only six-digit industries (the permutations are
+    most of the measure stage on counties), all tests every level; the rest is unchanged."""
+    project = subset_project
+    monkeypatch.chdir(project)
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["spatial"]["moran_levels"] = moran_levels
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    for stage in ["ingest", "measure"]:
+        assert main([stage, "--dataset", "subset"]) == 0, stage
+    concentration = pd.read_parquet(project / "data/processed/subset/concentration.parquet")
+    six = concentration["industry_level"] == 6
+    assert concentration.loc[six, "moran_i"].notna().mean() > 0.9
+    tested_elsewhere = concentration.loc[~six, "moran_i"].notna()
+    if moran_levels == "cluster":
+        assert not tested_elsewhere.any()
+    else:
+        assert tested_elsewhere.mean() > 0.9
+    assert concentration["gini"].notna().all()

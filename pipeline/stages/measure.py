@@ -243,6 +243,8 @@ def _measure_year(
         ["year", "region_id", "industry_code", "industry_level", "employment", "lq"]
     ).to_pandas()
     specialization = region_specialization(frame, traded, measure.specialised_lq, level)
+    if settings.spatial.moran_levels == "cluster":  # the permutations cost most of the stage
+        frame = frame[frame["industry_level"] == level]
     moran = _moran_by_year(frame, weights, settings)
     del frame
     n_cells = write(_named_quotients(quotients, named))

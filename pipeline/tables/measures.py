@@ -113,7 +113,8 @@ CONCENTRATION = table(
         ),
         "moran_i": real(
             "Global Moran's I of the industry's LQ (row-standardised contiguity; absent = "
-            "LQ 0); null without boundaries"
+            "LQ 0); null without boundaries, and at levels other than the cluster level unless "
+            "spatial.moran_levels is all ({spatial.moran_levels} here)"
         ),
         "moran_expected_i": real("E[I] = -1 / (n - 1)"),
         "moran_z": real("z-score under normality", "z"),
