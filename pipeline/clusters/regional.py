@@ -39,6 +39,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from pipeline.clusters.composition import cluster_composition
 from pipeline.errors import UserError
 from pipeline.measures.specialization import locq
 
@@ -474,17 +475,7 @@ def regional_clusters(
     membership = members.merge(grouped[keys + ["regional_cluster_id"]], on=keys)[
         ["regional_cluster_id", "year", "cluster_code", "region_id"]
     ]
-    detail = industry_employment.merge(
-        industry_clusters[["industry_code", "cluster_code"]], on="industry_code"
-    )
-    composition = (
-        detail.merge(membership, on=["year", "cluster_code", "region_id"])
-        .groupby(["regional_cluster_id", "industry_code"], as_index=False)["employment"]
-        .sum()
-        .sort_values(
-            ["regional_cluster_id", "employment", "industry_code"], ascending=[True, False, True]
-        )
-    )
+    composition = cluster_composition(industry_employment, industry_clusters, membership)
     top = _leading_lists(composition, "regional_cluster_id", "industry_code", top_industries)
     grouped["top_industries"] = (
         grouped["regional_cluster_id"]
@@ -513,7 +504,7 @@ def regional_clusters(
     result = gpd.GeoDataFrame(grouped, geometry="geometry", crs=regions.crs)
     result["n_regions"] = result["n_regions"].astype("int32")
     result["max_stars"] = result["max_stars"].astype("int8")
-    return result[REGIONAL_COLUMNS].reset_index(drop=True), composition.reset_index(drop=True)
+    return result[REGIONAL_COLUMNS].reset_index(drop=True), composition
 
 
 def _sorted_lists(frame: pd.DataFrame, keys: list[str], column: str, index: pd.Index) -> pd.Series:
