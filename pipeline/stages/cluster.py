@@ -52,7 +52,9 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
             employment = exclude_imputed(employment).drop(columns="employment_flag")
         regions = _read_geo(layout.table("regions.parquet"))
         weights = _read(layout.table("spatial_weights.parquet"))
+        totals = region_totals(employment)
         detail = employment[employment["industry_level"] == level]
+        del employment  # the totals and the detail rows are all that is used: keep no third copy
         if detail.empty:
             raise UserError(
                 f"{layout.table('employment.parquet')}: no industries at level {level}, where the "
@@ -76,7 +78,6 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
             f"{rules.definitions} clusters"
         )
         lq_base = effective_lq_base(rules.lq_base, config.classification)
-        totals = region_totals(employment)
         if rules.strong.by_region_type and "region_type" in regions.columns:
             kinds = regions[["region_id", "region_type"]].dropna()
             totals = totals.merge(kinds, on="region_id", how="left")
