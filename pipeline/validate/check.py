@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.geography.boundaries import inspect_boundaries
+from pipeline.sources.employment_check import EmploymentCheck
 from pipeline.sources.generic import EmploymentYears
 from pipeline.sources.inspection import inspect_employment
 from pipeline.sources.raw_schema import Problem
@@ -125,7 +126,7 @@ def validate(
 def _report(
     employment_path: Path,
     regions_path: str | Path | None,
-    check,
+    check: EmploymentCheck,
     findings: YearFindings | None,
     detected_note: str | None,
     id_field: str = "region_id",
