@@ -89,3 +89,15 @@ def read_year(source: str | Path, year: int, columns: Sequence[str] = PANEL_COLU
 def read_coded_year(source: str | Path, year: int) -> CodedYear:
     """:func:`read_year`, integer-coded."""
     return CodedYear.from_arrow(read_year(source, year), year)
+
+
+def without_imputed(table: pa.Table) -> pa.Table:
+    """The rows of ``table`` less its imputed industry cells (Arrow twin of
+    :func:`pipeline.sources.suppression.exclude_imputed`): an imputed all-industry total
+    (industry_level 0) stays, as it is the LQ denominator. Needs ``employment_flag`` and
+    ``industry_level``."""
+    imputed = pc.and_(
+        pc.equal(table.column("employment_flag").cast(pa.string()), "imputed"),
+        pc.greater(table.column("industry_level"), 0),
+    )
+    return table.filter(pc.invert(pc.fill_null(imputed, False)))

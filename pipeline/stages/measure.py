@@ -15,7 +15,7 @@ from pipeline.classifications.definitions import cluster_level, cluster_mapping
 from pipeline.compute import dask_client
 from pipeline.config import Settings
 from pipeline.engine.distributed import year_measures
-from pipeline.engine.panel import parquet_years, read_year
+from pipeline.engine.panel import parquet_years, read_year, without_imputed
 from pipeline.errors import UserError
 from pipeline.lq_dataset import PartWriter, lq_dataset_path, quotients_table, quotients_writer
 from pipeline.measures.change import LQ_CHANGE_COLUMNS, lq_change
@@ -197,11 +197,7 @@ def _year_table(source: str | Path, year: int, use_imputed: bool, columns=None) 
     table = read_year(source, year, columns or _year_columns(use_imputed))
     if use_imputed:
         return table
-    imputed = pc.and_(
-        pc.equal(table.column("employment_flag").cast(pa.string()), "imputed"),
-        pc.greater(table.column("industry_level"), 0),
-    )
-    return table.filter(pc.invert(pc.fill_null(imputed, False))).drop_columns(["employment_flag"])
+    return without_imputed(table).drop_columns(["employment_flag"])
 
 
 def _year_industries(source: Path, year: int, use_imputed: bool) -> pd.DataFrame:
