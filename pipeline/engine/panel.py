@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -101,3 +102,21 @@ def without_imputed(table: pa.Table) -> pa.Table:
         pc.greater(table.column("industry_level"), 0),
     )
     return table.filter(pc.invert(pc.fill_null(imputed, False)))
+
+
+def year_levels(source: str | Path, published_only: bool) -> pd.DataFrame:
+    """industry_level, year: the industry levels present in each year of an employment table.
+
+    Read one year at a time, two small columns (the panel is never in memory); with
+    ``published_only`` the imputed industry cells do not count (:func:`without_imputed`).
+    """
+    pairs = []
+    for year in parquet_years(source):
+        table = read_year(
+            source, year, ["industry_level", *(["employment_flag"] if published_only else [])]
+        )
+        if published_only:
+            table = without_imputed(table)
+        levels = pc.unique(table.column("industry_level")).to_pylist()
+        pairs += [(int(level), year) for level in levels]
+    return pd.DataFrame(pairs, columns=["industry_level", "year"])

@@ -12,6 +12,7 @@ from pipeline.classifications.definitions import cluster_level, cluster_mapping
 from pipeline.clusters.regional import notable_pairs, regional_clusters
 from pipeline.clusters.strength import cluster_employment, effective_lq_base, score_clusters
 from pipeline.config import Settings
+from pipeline.engine.panel import year_levels
 from pipeline.errors import UserError
 from pipeline.measures.change import strong_cluster_transitions
 from pipeline.measures.specialization import region_totals
@@ -34,14 +35,10 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
     rules = settings.cluster
     with steps(f"cluster {dataset}", 4) as step:
         source = layout.table("employment.parquet")
+        if not source.exists():
+            raise UserError(f"{source}: not found; run the earlier stages first (dvc repro)")
         # only the totals (level 0) and the definitions' level are used: read those rows
-        levels = _read_columns(
-            source,
-            ["industry_level", *([] if settings.measure.use_imputed else ["employment_flag"])],
-            read_dictionary=["employment_flag"],
-        )
-        if not settings.measure.use_imputed:
-            levels = exclude_imputed(levels)
+        levels = year_levels(source, published_only=not settings.measure.use_imputed)
         level = cluster_level(config.classification, levels["industry_level"].drop_duplicates())
         employment = _read_columns(
             source,

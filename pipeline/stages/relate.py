@@ -7,7 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.compute as pc
 
 from pipeline import publish
 from pipeline.classifications.definitions import NAICS, cluster_level, cluster_mapping
@@ -24,8 +23,7 @@ from pipeline.clusters.relatedness import (
     within_between,
 )
 from pipeline.config import Settings
-from pipeline.engine.panel import parquet_years, read_year, without_imputed
-from pipeline.errors import UserError
+from pipeline.engine.panel import year_levels
 from pipeline.profiles.names import with_names
 from pipeline.progress import steps
 from pipeline.sources.linkages import (
@@ -53,7 +51,7 @@ def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
         # Published cells only: imputed cells are split by national shares, which would make
         # every industry look co-located with the regions' mix (ARI vs DPS 0.576 -> 0.492).
         source = layout.table("employment.parquet")
-        keys = _published_levels(source)
+        keys = year_levels(source, published_only=True)
         level = cluster_level(config.classification, keys["industry_level"])
         year = int(keys["year"].max())
         # only the latest year is related: read its rows (published cells only)
@@ -210,17 +208,3 @@ def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
         )
         publish.write_json(report, layout.interim / "industry_cluster_validation.json")
         step("wrote industry_relatedness, derived clusters and their validation")
-
-
-def _published_levels(source: Path) -> pd.DataFrame:
-    """industry_level, year: the levels with a published cell in each year, read one year at
-    a time (two small columns; the whole panel is never in memory)."""
-    if not source.exists():
-        raise UserError(f"{source}: not found; run the earlier stages first (dvc repro)")
-    pairs = []
-    for year in parquet_years(source):
-        levels = without_imputed(read_year(source, year, ["industry_level", "employment_flag"]))
-        pairs += [
-            (int(level), year) for level in pc.unique(levels.column("industry_level")).to_pylist()
-        ]
-    return pd.DataFrame(pairs, columns=["industry_level", "year"])

@@ -36,3 +36,31 @@ def test_file_with_years_mixed_in_a_row_group_and_a_directory(tmp_path):
 def test_missing_source_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="not found"):
         parquet_years(tmp_path / "nothing.parquet")
+
+
+def test_year_levels_and_without_imputed_follow_exclude_imputed(tmp_path):
+    """The Arrow twins read a year at a time and keep what exclude_imputed keeps: an imputed
+    total stays (the LQ denominator), imputed industry cells go."""
+    from pipeline.engine.panel import without_imputed, year_levels
+    from pipeline.sources.suppression import exclude_imputed
+
+    employment = three_years()
+    employment["employment_flag"] = "reported"
+    latest = employment["year"] == 2019
+    deepest = employment["industry_level"] == employment["industry_level"].max()
+    employment.loc[latest & deepest, "employment_flag"] = "imputed"  # 2019's finest cells
+    employment.loc[latest & (employment["industry_level"] == 0), "employment_flag"] = "imputed"
+    path = write_by_year(employment, tmp_path / "panel.parquet")
+    expected = (
+        exclude_imputed(employment)[["industry_level", "year"]]
+        .drop_duplicates()
+        .sort_values(["year", "industry_level"], ignore_index=True)
+    )
+    published = year_levels(path, published_only=True)
+    assert published.sort_values(["year", "industry_level"], ignore_index=True).equals(
+        expected.astype(published.dtypes.to_dict())
+    )
+    assert (published["year"] == 2019).sum() < (year_levels(path, False)["year"] == 2019).sum()
+    for year in (2017, 2019):
+        kept = without_imputed(read_year(path, year, ["industry_level", "employment_flag"]))
+        assert kept.num_rows == len(exclude_imputed(employment[employment["year"] == year]))
