@@ -142,7 +142,6 @@ def panel_figures(employment: pd.DataFrame, mapped_codes: Iterable[str]) -> dict
 def _distinct(column: pa.ChunkedArray) -> list[str]:
     """The distinct non-null values of a (possibly dictionary-encoded) string column."""
     if pa.types.is_dictionary(column.type):
-        column = column.unify_dictionaries() if column.num_chunks > 1 else column
         present = [
             chunk.dictionary.take(pc.unique(chunk.indices).drop_null()) for chunk in column.chunks
         ]

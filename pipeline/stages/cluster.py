@@ -22,6 +22,7 @@ from pipeline.stages.common import (
     CLUSTER_COLUMNS,
     Layout,
     _about,
+    _built,
     _read,
     _read_columns,
     _read_geo,
@@ -34,9 +35,7 @@ def run_cluster(settings: Settings, dataset: str, layout: Layout) -> None:
     config = settings.dataset(dataset)
     rules = settings.cluster
     with steps(f"cluster {dataset}", 4) as step:
-        source = layout.table("employment.parquet")
-        if not source.exists():
-            raise UserError(f"{source}: not found; run the earlier stages first (dvc repro)")
+        source = _built(layout.table("employment.parquet"))
         # only the totals (level 0) and the definitions' level are used: read those rows
         levels = year_levels(source, published_only=not settings.measure.use_imputed)
         level = cluster_level(config.classification, levels["industry_level"].drop_duplicates())

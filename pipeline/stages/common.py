@@ -50,16 +50,19 @@ def _about(settings: Settings, dataset: str) -> dict[str, str]:
     }
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _built(path: Path) -> Path:
+    """``path``, a table an earlier stage writes; a one-line UserError when it is missing."""
     if not path.exists():
         raise UserError(f"{path}: not found; run the earlier stages first (dvc repro)")
-    return pd.read_parquet(path)
+    return path
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(_built(path))
 
 
 def _read_geo(path: Path) -> gpd.GeoDataFrame:
-    if not path.exists():
-        raise UserError(f"{path}: not found; run the earlier stages first (dvc repro)")
-    return gpd.read_parquet(path)
+    return gpd.read_parquet(_built(path))
 
 
 # employment columns the cluster and relate stages use
@@ -70,6 +73,4 @@ CLUSTER_COLUMNS = [
 
 def _read_columns(path: Path, columns: list[str], **options) -> pd.DataFrame:
     """Some columns of a table in file order (pyarrow ``filters`` read only some rows)."""
-    if not path.exists():
-        raise UserError(f"{path}: not found; run the earlier stages first (dvc repro)")
-    return pd.read_parquet(path, columns=columns, **options)
+    return pd.read_parquet(_built(path), columns=columns, **options)

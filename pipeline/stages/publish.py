@@ -12,12 +12,11 @@ import pyarrow.compute as pc
 from pipeline import publish
 from pipeline.config import Settings
 from pipeline.engine.panel import parquet_years, read_year
-from pipeline.errors import UserError
 from pipeline.lq_dataset import lq_dataset_path, quotient_years, quotients_table, read_quotients
 from pipeline.panel_figures import FIGURE_COLUMNS, PanelFigures
 from pipeline.progress import steps
 from pipeline.sources.registry import needs_quotients, source_metrics
-from pipeline.stages.common import Layout, _about, _read, _read_geo
+from pipeline.stages.common import Layout, _about, _built, _read, _read_geo
 
 
 def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
@@ -31,9 +30,7 @@ def run_publish(settings: Settings, dataset: str, layout: Layout) -> None:
     config = settings.dataset(dataset)
     with steps(f"publish {dataset}", 1) as step:
         clusters = _read(layout.table("industry_clusters.parquet"))
-        source = layout.table("employment.parquet")
-        if not source.exists():
-            raise UserError(f"{source}: not found; run the earlier stages first (dvc repro)")
+        source = _built(layout.table("employment.parquet"))
         panel = PanelFigures(clusters["industry_code"])
         for year in parquet_years(source):
             panel.add(read_year(source, year, FIGURE_COLUMNS))

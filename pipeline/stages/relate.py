@@ -32,7 +32,7 @@ from pipeline.sources.linkages import (
     read_us_linkages,
 )
 from pipeline.sources.suppression import exclude_imputed
-from pipeline.stages.common import CLUSTER_COLUMNS, Layout, _about, _read_columns
+from pipeline.stages.common import CLUSTER_COLUMNS, Layout, _about, _built, _read_columns
 
 
 def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
@@ -50,7 +50,7 @@ def run_relate(settings: Settings, dataset: str, layout: Layout) -> None:
     with steps(f"relate {dataset}", 3) as step:
         # Published cells only: imputed cells are split by national shares, which would make
         # every industry look co-located with the regions' mix (ARI vs DPS 0.576 -> 0.492).
-        source = layout.table("employment.parquet")
+        source = _built(layout.table("employment.parquet"))
         keys = year_levels(source, published_only=True)
         level = cluster_level(config.classification, keys["industry_level"])
         year = int(keys["year"].max())
